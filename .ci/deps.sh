@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The one list of Debian 12 packages wstun needs to build, test and demo.
+# Sourced by demo.sh, check.sh and .ci/run.
+
+WSTUN_PACKAGES=(
+  # build
+  meson ninja-build pkg-config gcc gettext
+  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libnl-3-dev libnl-route-3-dev
+  glib-networking
+  # tests, demo and benchmark
+  iproute2 iputils-ping iperf3 procps python3 python3-websockets
+)
+
+wstun_install_deps() {
+  local missing=() p
+  for p in "${WSTUN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing packages: ${missing[*]} (run as root to install them)" >&2
+    return 1
+  fi
+  echo "Installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
+}

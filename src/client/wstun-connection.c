@@ -1,0 +1,815 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wstun-connection.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <unistd.h>
+
+#include "wstun-control.h"
+#include "wstun-error.h"
+#include "wstun-frame.h"
+#include "wstun-netlink.h"
+#include "wstun-tun.h"
+#include "wstun-ws.h"
+
+/* From start to the relay's config; covers DNS, TCP, TLS and hello. */
+#define HANDSHAKE_TIMEOUT_SECONDS 15
+/* TUN reads per wakeup before yielding to the socket side. */
+#define MAX_TUN_READS 256
+/* A read must never truncate a packet, whatever the device MTU is. */
+#define TUN_READ_ROOM     WSTUN_PACKET_MAX
+#define CLIENT_BACKLOG    (1024 * 1024)
+#define LOG_INTERVAL_USEC (10 * G_USEC_PER_SEC)
+
+struct _WstunConnection {
+  GObject parent_instance;
+
+  char *url;
+  char *interface_wish;
+  gboolean manage_ip;
+  guint mtu_wish;
+
+  WstunConnectionState state;
+  gboolean stopping;
+  SoupSession *session;
+  GCancellable *cancellable;
+  SoupWebsocketConnection *soup_conn; /* did the upgrade; inert afterwards */
+  WstunWs *ws;
+  GSource *handshake_timeout;
+
+  WstunTun *tun;
+  GSource *tun_source;
+  WstunBatch *tx;
+
+  char *interface;
+  char *address4;
+  char *address6;
+  guint mtu;
+  GStrv routes;
+  GStrv dns;
+  char *last_error;
+  WstunConnectionStats stats;
+  gint64 last_complaint;
+};
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_INTERFACE,
+  PROP_ADDRESS4,
+  PROP_ADDRESS6,
+  PROP_MTU,
+  PROP_ROUTES,
+  PROP_DNS,
+  PROP_LAST_ERROR,
+  N_PROPS,
+};
+static GParamSpec *props[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (WstunConnection, wstun_connection, G_TYPE_OBJECT)
+
+static void teardown (WstunConnection *self);
+
+const char *
+wstun_connection_state_to_string (WstunConnectionState state)
+{
+  switch (state) {
+  case WSTUN_CONNECTION_STATE_DISCONNECTED:
+    return "disconnected";
+  case WSTUN_CONNECTION_STATE_CONNECTING:
+    return "connecting";
+  case WSTUN_CONNECTION_STATE_CONNECTED:
+    return "connected";
+  case WSTUN_CONNECTION_STATE_RECONNECTING:
+    return "reconnecting";
+  case WSTUN_CONNECTION_STATE_DISCONNECTING:
+    return "disconnecting";
+  case WSTUN_CONNECTION_STATE_FAILED:
+    return "failed";
+  default:
+    return "unknown";
+  }
+}
+
+static void
+set_state (WstunConnection *self, WstunConnectionState state)
+{
+  if (self->state == state)
+    return;
+  g_debug ("%s: %s -> %s", self->url, wstun_connection_state_to_string (self->state),
+           wstun_connection_state_to_string (state));
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+}
+
+static void
+set_string (WstunConnection *self, char **field, const char *value, GParamSpec *pspec)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
+static void
+set_strv (WstunConnection *self, GStrv *field, const char *const *value, GParamSpec *pspec)
+{
+  if (*field != NULL && value != NULL && g_strv_equal ((const char *const *) *field, value))
+    return;
+  g_strfreev (*field);
+  *field = g_strdupv ((char **) value);
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
+static void
+set_last_error (WstunConnection *self, const char *message)
+{
+  set_string (self, &self->last_error, message, props[PROP_LAST_ERROR]);
+}
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL) {
+    g_source_destroy (*source);
+    g_clear_pointer (source, g_source_unref);
+  }
+}
+
+static void G_GNUC_PRINTF (2, 3) complain (WstunConnection *self, const char *format, ...)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  if (self->last_complaint != 0 && now - self->last_complaint < LOG_INTERVAL_USEC)
+    return;
+  self->last_complaint = now;
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_warning ("%s: %s", self->url, msg);
+}
+
+/* Ends the attempt or the session with @message; the state becomes failed. */
+static void
+fail (WstunConnection *self, const char *message)
+{
+  set_last_error (self, message);
+  teardown (self);
+  set_state (self,
+             self->stopping ? WSTUN_CONNECTION_STATE_DISCONNECTED : WSTUN_CONNECTION_STATE_FAILED);
+}
+
+/* ---- data path: TUN -> relay ----------------------------------------- */
+
+static gboolean on_tun_readable (int fd, GIOCondition condition, gpointer user_data);
+
+static void
+watch_tun (WstunConnection *self)
+{
+  if (self->tun_source != NULL || self->tun == NULL)
+    return;
+  self->tun_source = g_unix_fd_source_new (wstun_tun_get_fd (self->tun), G_IO_IN);
+  g_source_set_callback (self->tun_source, G_SOURCE_FUNC (on_tun_readable), self, NULL);
+  g_source_attach (self->tun_source, g_main_context_get_thread_default ());
+}
+
+static gboolean
+flush_tx (WstunConnection *self)
+{
+  WstunBatch *tx = self->tx;
+  WstunWsSendResult res;
+
+  if (tx->len == 0)
+    return TRUE;
+  res = wstun_ws_send_frame (self->ws, WSTUN_WS_OPCODE_BINARY, wstun_batch_payload (tx), tx->len,
+                             FALSE);
+  if (res == WSTUN_WS_SEND_OK) {
+    self->stats.tx_packets += tx->packets;
+    self->stats.tx_bytes += tx->len;
+  } else {
+    self->stats.dropped_packets += tx->packets;
+  }
+  wstun_batch_reset (tx);
+  return res == WSTUN_WS_SEND_OK;
+}
+
+static gboolean
+on_tun_readable (int fd, GIOCondition condition, gpointer user_data)
+{
+  WstunConnection *self = user_data;
+  WstunBatch *tx = self->tx;
+
+  (void) condition;
+  for (guint i = 0; i < MAX_TUN_READS; i++) {
+    ssize_t n;
+
+    if (wstun_batch_room (tx) < TUN_READ_ROOM && !flush_tx (self))
+      break;
+    n = read (fd, wstun_batch_payload (tx) + tx->len, wstun_batch_room (tx));
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno != EAGAIN)
+        complain (self, "reading the TUN device: %s", g_strerror (errno));
+      break;
+    }
+    if (n == 0)
+      break;
+    tx->len += n;
+    tx->packets++;
+  }
+  flush_tx (self);
+
+  /* the socket is full: leave packets in the device queue (the kernel's
+   * own backpressure) until the relay connection drains */
+  if (self->ws != NULL && wstun_ws_get_backlog (self->ws) > 0) {
+    g_clear_pointer (&self->tun_source, g_source_unref);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- data path: relay -> TUN ----------------------------------------- */
+
+static void
+receive_frame (WstunConnection *self, guint8 *data, gsize len)
+{
+  WstunFrameStatus status;
+  WstunFrameIter iter;
+  WstunPacketInfo info;
+  guint8 *packet;
+  guint n_packets = 0;
+  int fd;
+
+  status = wstun_frame_validate (data, len, WSTUN_FRAME_MAX_PACKETS, &n_packets, NULL, NULL);
+  if (status != WSTUN_FRAME_OK) {
+    self->stats.dropped_packets++;
+    complain (self, "dropped a frame from the relay: %s", wstun_frame_status_to_string (status));
+    return;
+  }
+  if (self->tun == NULL) {
+    self->stats.dropped_packets += n_packets;
+    return;
+  }
+  fd = wstun_tun_get_fd (self->tun);
+  wstun_frame_iter_init (&iter, data, len);
+  while (wstun_frame_iter_next (&iter, &packet, &info)) {
+    ssize_t n;
+
+    do
+      n = write (fd, packet, info.length);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      self->stats.dropped_packets++;
+      if (errno != EAGAIN && errno != ENOBUFS)
+        complain (self, "writing to the TUN device: %s", g_strerror (errno));
+      continue;
+    }
+    self->stats.rx_packets++;
+    self->stats.rx_bytes += info.length;
+  }
+}
+
+/* ---- control --------------------------------------------------------- */
+
+static gboolean
+setup_ip (WstunConnection *self, GError **error)
+{
+  g_autoptr (WstunNetlink) nl = NULL;
+  int ifindex = wstun_tun_get_ifindex (self->tun);
+  WstunPrefix prefix;
+
+  nl = wstun_netlink_new (error);
+  if (nl == NULL || !wstun_netlink_link_up (nl, ifindex, self->mtu, error))
+    return FALSE;
+  for (guint i = 0; i < 2; i++) {
+    const char *cidr = i == 0 ? self->address4 : self->address6;
+
+    if (cidr == NULL)
+      continue;
+    if (!wstun_prefix_parse (cidr, &prefix, error) ||
+        !wstun_netlink_add_address (nl, ifindex, &prefix, error))
+      return FALSE;
+  }
+  for (guint i = 0; self->routes[i] != NULL; i++) {
+    if (!wstun_prefix_parse (self->routes[i], &prefix, error) ||
+        !wstun_netlink_add_route (nl, ifindex, &prefix, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+apply_config (WstunConnection *self, const WstunConfig *config)
+{
+  g_autoptr (GError) error = NULL;
+  guint mtu = config->mtu;
+
+  if (self->mtu_wish != 0 && self->mtu_wish < mtu)
+    mtu = self->mtu_wish;
+  set_string (self, &self->address4, config->address4, props[PROP_ADDRESS4]);
+  set_string (self, &self->address6, config->address6, props[PROP_ADDRESS6]);
+  set_strv (self, &self->routes, (const char *const *) config->routes, props[PROP_ROUTES]);
+  set_strv (self, &self->dns, (const char *const *) config->dns, props[PROP_DNS]);
+  if (self->mtu != mtu) {
+    self->mtu = mtu;
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MTU]);
+  }
+
+  self->tun = wstun_tun_new (self->interface_wish, &error);
+  if (self->tun == NULL) {
+    fail (self, error->message);
+    return;
+  }
+  if (self->manage_ip && !setup_ip (self, &error)) {
+    g_autofree char *msg = g_strdup_printf (_ ("Cannot configure %s: %s"),
+                                            wstun_tun_get_name (self->tun), error->message);
+    fail (self, msg);
+    return;
+  }
+  set_string (self, &self->interface, wstun_tun_get_name (self->tun), props[PROP_INTERFACE]);
+
+  destroy_source (&self->handshake_timeout);
+  wstun_ws_set_keepalive (self->ws, config->keepalive);
+  watch_tun (self);
+  set_last_error (self, NULL);
+  g_message ("%s: connected on %s as %s%s%s, MTU %u", self->url, self->interface,
+             self->address4 ? self->address4 : "", self->address4 && self->address6 ? " " : "",
+             self->address6 ? self->address6 : "", self->mtu);
+  set_state (self, WSTUN_CONNECTION_STATE_CONNECTED);
+}
+
+static void
+handle_control (WstunConnection *self, const char *data, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WstunControl) control = wstun_control_parse (data, len, &error);
+
+  if (control == NULL) {
+    g_autofree char *msg =
+      g_strdup_printf (_ ("The relay sent an invalid message: %s"), error->message);
+    set_last_error (self, msg);
+    wstun_ws_close (self->ws, WSTUN_CLOSE_BAD_MESSAGE, WSTUN_ERR_BAD_MESSAGE);
+    return;
+  }
+  switch (control->type) {
+  case WSTUN_CONTROL_CONFIG:
+    if (self->state == WSTUN_CONNECTION_STATE_CONNECTING)
+      apply_config (self, &control->config);
+    else
+      g_debug ("ignoring a config update: not supported yet");
+    return;
+  case WSTUN_CONTROL_ERROR: {
+    g_autofree char *msg = g_strdup_printf (_ ("The relay refused the connection: %s (%s)"),
+                                            control->error.message, control->error.code);
+    set_last_error (self, msg);
+    return;
+  }
+  case WSTUN_CONTROL_HELLO:
+  case WSTUN_CONTROL_UNKNOWN:
+  default:
+    g_debug ("ignoring control message “%s”", control->type_name);
+    return;
+  }
+}
+
+static void
+on_ws_message (WstunWs *ws, WstunWsOpcode opcode, guint8 *data, gsize len, gpointer user_data)
+{
+  WstunConnection *self = user_data;
+
+  (void) ws;
+  if (opcode == WSTUN_WS_OPCODE_BINARY) {
+    if (self->state == WSTUN_CONNECTION_STATE_CONNECTED)
+      receive_frame (self, data, len);
+    return;
+  }
+  handle_control (self, (const char *) data, len);
+}
+
+static void
+on_ws_drained (WstunWs *ws, gpointer user_data)
+{
+  WstunConnection *self = user_data;
+
+  (void) ws;
+  if (self->state == WSTUN_CONNECTION_STATE_CONNECTED)
+    watch_tun (self);
+}
+
+static void
+on_ws_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error,
+              gpointer user_data)
+{
+  WstunConnection *self = user_data;
+  g_autoptr (WstunConnection) hold = g_object_ref (self);
+  g_autofree char *msg = NULL;
+
+  (void) ws;
+  if (self->stopping) {
+    g_message ("%s: disconnected", self->url);
+    teardown (self);
+    set_state (self, WSTUN_CONNECTION_STATE_DISCONNECTED);
+    return;
+  }
+  if (self->last_error != NULL)
+    msg = g_strdup (self->last_error);
+  else if (error != NULL)
+    msg = g_strdup_printf (_ ("Connection to the relay lost: %s"), error->message);
+  else
+    msg = g_strdup_printf (_ ("The relay closed the connection (%u%s%s)"), code,
+                           reason && *reason ? ": " : "", reason ? reason : "");
+  g_warning ("%s: %s", self->url, msg);
+  fail (self, msg);
+}
+
+static void
+send_hello (WstunConnection *self)
+{
+  WstunHello hello = {
+    .version = WSTUN_PROTOCOL_VERSION,
+    .software = (char *) "wstund/" PACKAGE_VERSION,
+  };
+  g_autofree char *json = wstun_hello_to_json (&hello);
+
+  wstun_ws_send_text (self->ws, json, -1);
+}
+
+/* libsoup 3 has no public call to take over a client WebSocket's stream
+ * (the server side has soup_server_message_steal_connection()). Before the
+ * first send, the connection's only sources are the ones it keyed on
+ * itself; detaching them leaves the object inert while we keep it alive. */
+static GIOStream *
+take_over_stream (SoupWebsocketConnection *conn, GError **error)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  GSource *source;
+  guint n = 0;
+
+  while ((source = g_main_context_find_source_by_user_data (context, conn)) != NULL) {
+    g_source_destroy (source);
+    n++;
+  }
+  if (n == 0) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_FAILED,
+                 _ ("Cannot take over the WebSocket stream from this libsoup version"));
+    return NULL;
+  }
+  return soup_websocket_connection_get_io_stream (conn);
+}
+
+static void
+on_websocket_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (WstunConnection) self = user_data;
+  g_autoptr (GError) error = NULL;
+  static const WstunWsCallbacks callbacks = {
+    .message = on_ws_message,
+    .drained = on_ws_drained,
+    .closed = on_ws_closed,
+  };
+  SoupWebsocketConnection *conn;
+  GIOStream *stream;
+
+  conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  if (conn == NULL) {
+    g_autofree char *msg = NULL;
+
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return;
+    msg = g_strdup_printf (_ ("Cannot connect to %s: %s"), self->url, error->message);
+    g_warning ("%s", msg);
+    fail (self, msg);
+    return;
+  }
+  self->soup_conn = conn;
+  if (g_strcmp0 (soup_websocket_connection_get_protocol (conn), WSTUN_SUBPROTOCOL) != 0) {
+    g_autofree char *msg = g_strdup_printf (_ ("%s is not a wstun relay (it did not accept the "
+                                               "wstun.v1 WebSocket subprotocol)"),
+                                            self->url);
+    fail (self, msg);
+    return;
+  }
+  stream = take_over_stream (conn, &error);
+  if (stream == NULL) {
+    fail (self, error->message);
+    return;
+  }
+  self->ws = wstun_ws_new (stream, WSTUN_WS_ROLE_CLIENT);
+  wstun_ws_set_max_backlog (self->ws, CLIENT_BACKLOG);
+  wstun_ws_start (self->ws, &callbacks, self);
+  send_hello (self);
+}
+
+static gboolean
+on_handshake_timeout (gpointer user_data)
+{
+  WstunConnection *self = user_data;
+  g_autofree char *msg = NULL;
+
+  g_clear_pointer (&self->handshake_timeout, g_source_unref);
+  msg = g_strdup_printf (_ ("The relay did not complete the handshake within %d seconds"),
+                         HANDSHAKE_TIMEOUT_SECONDS);
+  g_warning ("%s: %s", self->url, msg);
+  fail (self, msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* Releases everything the session holds; the TUN device disappears. */
+static void
+teardown (WstunConnection *self)
+{
+  destroy_source (&self->handshake_timeout);
+  destroy_source (&self->tun_source);
+  if (self->cancellable != NULL) {
+    g_cancellable_cancel (self->cancellable);
+    g_clear_object (&self->cancellable);
+  }
+  if (self->ws != NULL) {
+    wstun_ws_detach (self->ws);
+    g_clear_object (&self->ws);
+  }
+  g_clear_object (&self->soup_conn);
+  g_clear_object (&self->session);
+  g_clear_object (&self->tun);
+  if (self->tx != NULL)
+    wstun_batch_reset (self->tx);
+  set_string (self, &self->interface, NULL, props[PROP_INTERFACE]);
+}
+
+void
+wstun_connection_start (WstunConnection *self)
+{
+  g_autoptr (SoupMessage) msg = NULL;
+  const char *protocols[] = { WSTUN_SUBPROTOCOL, NULL };
+
+  g_return_if_fail (WSTUN_IS_CONNECTION (self));
+
+  if (self->state != WSTUN_CONNECTION_STATE_DISCONNECTED &&
+      self->state != WSTUN_CONNECTION_STATE_FAILED)
+    return;
+
+  self->stopping = FALSE;
+  set_last_error (self, NULL);
+  set_state (self, WSTUN_CONNECTION_STATE_CONNECTING);
+
+  msg = soup_message_new (SOUP_METHOD_GET, self->url);
+  if (msg == NULL) { /* checked in _new(); cannot happen */
+    fail (self, _ ("Invalid relay URL"));
+    return;
+  }
+  self->session = soup_session_new_with_options ("user-agent", "wstund/" PACKAGE_VERSION " ", NULL);
+  self->cancellable = g_cancellable_new ();
+  self->handshake_timeout = g_timeout_source_new_seconds (HANDSHAKE_TIMEOUT_SECONDS);
+  g_source_set_callback (self->handshake_timeout, on_handshake_timeout, self, NULL);
+  g_source_attach (self->handshake_timeout, g_main_context_get_thread_default ());
+  soup_session_websocket_connect_async (self->session, msg, NULL, (char **) protocols,
+                                        G_PRIORITY_DEFAULT, self->cancellable,
+                                        on_websocket_connected, g_object_ref (self));
+}
+
+void
+wstun_connection_stop (WstunConnection *self)
+{
+  g_return_if_fail (WSTUN_IS_CONNECTION (self));
+
+  switch (self->state) {
+  case WSTUN_CONNECTION_STATE_CONNECTING:
+  case WSTUN_CONNECTION_STATE_CONNECTED:
+  case WSTUN_CONNECTION_STATE_RECONNECTING:
+    self->stopping = TRUE;
+    if (self->ws != NULL && wstun_ws_is_open (self->ws)) {
+      set_state (self, WSTUN_CONNECTION_STATE_DISCONNECTING);
+      destroy_source (&self->tun_source);
+      wstun_ws_close (self->ws, WSTUN_WS_CLOSE_NORMAL, "client disconnecting");
+      return;
+    }
+    teardown (self);
+    set_state (self, WSTUN_CONNECTION_STATE_DISCONNECTED);
+    return;
+  case WSTUN_CONNECTION_STATE_DISCONNECTING:
+  case WSTUN_CONNECTION_STATE_DISCONNECTED:
+  case WSTUN_CONNECTION_STATE_FAILED:
+  default:
+    return;
+  }
+}
+
+WstunConnection *
+wstun_connection_new (const char *url, GError **error)
+{
+  g_autoptr (GUri) uri = NULL;
+  g_autoptr (GError) local = NULL;
+  WstunConnection *self;
+  const char *scheme;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &local);
+  if (uri == NULL) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, _ ("Invalid relay URL “%s”: %s"),
+                 url, local->message);
+    return NULL;
+  }
+  scheme = g_uri_get_scheme (uri);
+  if ((g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("Relay URL “%s” must be ws://HOST[:PORT][/PATH] or wss://…"), url);
+    return NULL;
+  }
+  self = g_object_new (WSTUN_TYPE_CONNECTION, NULL);
+  self->url = g_strdup (url);
+  return self;
+}
+
+void
+wstun_connection_set_interface_name (WstunConnection *self, const char *name)
+{
+  g_return_if_fail (WSTUN_IS_CONNECTION (self));
+  g_free (self->interface_wish);
+  self->interface_wish = g_strdup (name);
+}
+
+void
+wstun_connection_set_manage_ip (WstunConnection *self, gboolean manage_ip)
+{
+  g_return_if_fail (WSTUN_IS_CONNECTION (self));
+  self->manage_ip = manage_ip;
+}
+
+void
+wstun_connection_set_mtu (WstunConnection *self, guint mtu)
+{
+  g_return_if_fail (WSTUN_IS_CONNECTION (self));
+  self->mtu_wish = mtu;
+}
+
+WstunConnectionState
+wstun_connection_get_state (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), WSTUN_CONNECTION_STATE_FAILED);
+  return self->state;
+}
+
+const char *
+wstun_connection_get_url (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
+  return self->url;
+}
+
+const char *
+wstun_connection_get_interface (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
+  return self->interface;
+}
+
+const char *
+wstun_connection_get_address4 (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
+  return self->address4;
+}
+
+const char *
+wstun_connection_get_address6 (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
+  return self->address6;
+}
+
+guint
+wstun_connection_get_mtu (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), 0);
+  return self->mtu;
+}
+
+const char *const *
+wstun_connection_get_routes (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
+  return (const char *const *) self->routes;
+}
+
+const char *const *
+wstun_connection_get_dns (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
+  return (const char *const *) self->dns;
+}
+
+const char *
+wstun_connection_get_last_error (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
+  return self->last_error;
+}
+
+const WstunConnectionStats *
+wstun_connection_get_stats (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
+  return &self->stats;
+}
+
+static void
+wstun_connection_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  WstunConnection *self = WSTUN_CONNECTION (object);
+
+  switch (prop_id) {
+  case PROP_STATE:
+    g_value_set_uint (value, self->state);
+    break;
+  case PROP_INTERFACE:
+    g_value_set_string (value, self->interface);
+    break;
+  case PROP_ADDRESS4:
+    g_value_set_string (value, self->address4);
+    break;
+  case PROP_ADDRESS6:
+    g_value_set_string (value, self->address6);
+    break;
+  case PROP_MTU:
+    g_value_set_uint (value, self->mtu);
+    break;
+  case PROP_ROUTES:
+    g_value_set_boxed (value, self->routes);
+    break;
+  case PROP_DNS:
+    g_value_set_boxed (value, self->dns);
+    break;
+  case PROP_LAST_ERROR:
+    g_value_set_string (value, self->last_error);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+wstun_connection_dispose (GObject *object)
+{
+  WstunConnection *self = WSTUN_CONNECTION (object);
+
+  teardown (self);
+  G_OBJECT_CLASS (wstun_connection_parent_class)->dispose (object);
+}
+
+static void
+wstun_connection_finalize (GObject *object)
+{
+  WstunConnection *self = WSTUN_CONNECTION (object);
+
+  g_free (self->url);
+  g_free (self->interface_wish);
+  g_free (self->interface);
+  g_free (self->address4);
+  g_free (self->address6);
+  g_strfreev (self->routes);
+  g_strfreev (self->dns);
+  g_free (self->last_error);
+  wstun_batch_free (self->tx);
+  G_OBJECT_CLASS (wstun_connection_parent_class)->finalize (object);
+}
+
+static void
+wstun_connection_class_init (WstunConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->get_property = wstun_connection_get_property;
+  object_class->dispose = wstun_connection_dispose;
+  object_class->finalize = wstun_connection_finalize;
+
+  props[PROP_STATE] =
+    g_param_spec_uint ("state", NULL, NULL, 0, WSTUN_CONNECTION_STATE_FAILED, 0, ro);
+  props[PROP_INTERFACE] = g_param_spec_string ("interface", NULL, NULL, NULL, ro);
+  props[PROP_ADDRESS4] = g_param_spec_string ("address4", NULL, NULL, NULL, ro);
+  props[PROP_ADDRESS6] = g_param_spec_string ("address6", NULL, NULL, NULL, ro);
+  props[PROP_MTU] = g_param_spec_uint ("mtu", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  props[PROP_ROUTES] = g_param_spec_boxed ("routes", NULL, NULL, G_TYPE_STRV, ro);
+  props[PROP_DNS] = g_param_spec_boxed ("dns", NULL, NULL, G_TYPE_STRV, ro);
+  props[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+wstun_connection_init (WstunConnection *self)
+{
+  self->manage_ip = TRUE;
+  self->tx = wstun_batch_new ();
+  self->routes = g_new0 (char *, 1);
+  self->dns = g_new0 (char *, 1);
+}

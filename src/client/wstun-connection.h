@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* wstun-connection.h: one tunnel to a relay, from WebSocket to TUN device
+ *
+ * An explicit state machine; several instances can live in one process
+ * (wstund runs one per D-Bus Connect call).
+ *
+ *   DISCONNECTED --start--> CONNECTING --config--> CONNECTED
+ *        ^                      |                     |
+ *        |                      +----error-----> FAILED <--lost--+
+ *        +----- DISCONNECTING <----stop------------------+
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  WSTUN_CONNECTION_STATE_DISCONNECTED,
+  WSTUN_CONNECTION_STATE_CONNECTING,
+  WSTUN_CONNECTION_STATE_CONNECTED,
+  WSTUN_CONNECTION_STATE_RECONNECTING, /* reserved for automatic reconnection */
+  WSTUN_CONNECTION_STATE_DISCONNECTING,
+  WSTUN_CONNECTION_STATE_FAILED,
+} WstunConnectionState;
+
+typedef struct {
+  guint64 rx_bytes;
+  guint64 tx_bytes;
+  guint64 rx_packets;
+  guint64 tx_packets;
+  guint64 dropped_packets;
+} WstunConnectionStats;
+
+/* The state's name on D-Bus: "connecting", "connected", ... */
+const char *wstun_connection_state_to_string (WstunConnectionState state);
+
+#define WSTUN_TYPE_CONNECTION (wstun_connection_get_type ())
+G_DECLARE_FINAL_TYPE (WstunConnection, wstun_connection, WSTUN, CONNECTION, GObject)
+
+/* @url: ws:// or wss:// URL of the relay */
+WstunConnection *wstun_connection_new (const char *url, GError **error);
+
+/* Settings; take effect at the next start. */
+void wstun_connection_set_interface_name (WstunConnection *self, const char *name);
+/* FALSE leaves addresses, routes, MTU and link state to someone else
+ * (NetworkManager); the device is still created. */
+void wstun_connection_set_manage_ip (WstunConnection *self, gboolean manage_ip);
+/* A tunnel MTU below the relay's; 0 takes the relay's. */
+void wstun_connection_set_mtu (WstunConnection *self, guint mtu);
+
+void wstun_connection_start (WstunConnection *self);
+void wstun_connection_stop (WstunConnection *self);
+
+WstunConnectionState wstun_connection_get_state (WstunConnection *self);
+const char *wstun_connection_get_url (WstunConnection *self);
+const char *wstun_connection_get_interface (WstunConnection *self);
+const char *wstun_connection_get_address4 (WstunConnection *self);
+const char *wstun_connection_get_address6 (WstunConnection *self);
+guint wstun_connection_get_mtu (WstunConnection *self);
+const char *const *wstun_connection_get_routes (WstunConnection *self);
+const char *const *wstun_connection_get_dns (WstunConnection *self);
+const char *wstun_connection_get_last_error (WstunConnection *self);
+const WstunConnectionStats *wstun_connection_get_stats (WstunConnection *self);
+
+G_END_DECLS

@@ -1,0 +1,927 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wstun-ws.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "wstun-error.h"
+
+/* Reads go straight into a buffer big enough for a whole frame, so a
+ * message is handed up in place. A buffer starts small, so idle peers cost
+ * little, and grows to what their frames need. */
+#define IN_MIN_CAP  (64 * 1024)
+#define IN_MIN_READ (16 * 1024)
+/* Upper bound of bytes read per wakeup, so one busy peer cannot starve the
+ * others sharing the main loop. */
+#define READ_BUDGET         (1024 * 1024)
+#define DEFAULT_MAX_MESSAGE (256 * 1024)
+#define DEFAULT_MAX_BACKLOG (1024 * 1024)
+/* Control frames (close, pong, text) may exceed the data backlog by this. */
+#define CONTROL_ALLOWANCE (256 * 1024 + WSTUN_WS_HEADROOM)
+#define CLOSE_TIMEOUT_MS  3000
+
+typedef enum {
+  STATE_NEW,
+  STATE_OPEN,
+  STATE_CLOSING,  /* close sent, waiting for the peer's */
+  STATE_FLUSHING, /* close exchange done or failed: write out, then close */
+  STATE_CLOSED,
+} State;
+
+struct _WstunWs {
+  GObject parent_instance;
+
+  GIOStream *stream;
+  GPollableInputStream *input;
+  GPollableOutputStream *output;
+  WstunWsRole role;
+  WstunWsCallbacks cb;
+  gpointer user_data;
+  State state;
+
+  guint8 *in_buf;
+  gsize in_cap;
+  gsize in_start;
+  gsize in_end;
+  gsize in_need; /* bytes from in_start the pending frame needs */
+  GSource *in_source;
+  GByteArray *frag;
+  WstunWsOpcode frag_opcode;
+  gsize max_message;
+
+  guint8 *out_buf;
+  gsize out_cap;
+  gsize out_head;
+  gsize out_tail;
+  GSource *out_source;
+  gsize max_backlog;
+  GRand *rand;
+
+  guint16 close_code;
+  char *close_reason;
+  GError *close_error;
+  GSource *close_timeout;
+  gboolean closed_emitted;
+
+  guint keepalive;
+  GSource *keepalive_source;
+  gint64 last_rx;
+  gint64 ping_sent;
+  gint64 rtt;
+};
+
+G_DEFINE_FINAL_TYPE (WstunWs, wstun_ws, G_TYPE_OBJECT)
+
+static void close_stream (WstunWs *self);
+static WstunWsSendResult send_frame (WstunWs *self, WstunWsOpcode opcode, guint8 *payload,
+                                     gsize len, gboolean droppable);
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL) {
+    g_source_destroy (*source);
+    g_clear_pointer (source, g_source_unref);
+  }
+}
+
+void
+wstun_ws_mask (guint8 *data, gsize len, const guint8 key[4], gsize offset)
+{
+  guint8 k[8];
+  guint64 k64;
+  gsize i = 0;
+
+  for (guint j = 0; j < 8; j++)
+    k[j] = key[(j + offset) & 3];
+  memcpy (&k64, k, sizeof k64);
+
+  for (; i + 32 <= len; i += 32) {
+    guint64 v[4];
+    memcpy (v, data + i, sizeof v);
+    v[0] ^= k64;
+    v[1] ^= k64;
+    v[2] ^= k64;
+    v[3] ^= k64;
+    memcpy (data + i, v, sizeof v);
+  }
+  for (; i + 8 <= len; i += 8) {
+    guint64 v;
+    memcpy (&v, data + i, sizeof v);
+    v ^= k64;
+    memcpy (data + i, &v, sizeof v);
+  }
+  /* k repeats the key with period 4, so k[i & 7] is the key byte for i */
+  for (; i < len; i++)
+    data[i] ^= k[i & 7];
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+static gsize
+backlog (WstunWs *self)
+{
+  return self->out_tail - self->out_head;
+}
+
+static void
+queue_append (WstunWs *self, const guint8 *data, gsize len)
+{
+  if (self->out_tail + len > self->out_cap && self->out_head > 0) {
+    memmove (self->out_buf, self->out_buf + self->out_head, backlog (self));
+    self->out_tail -= self->out_head;
+    self->out_head = 0;
+  }
+  if (self->out_tail + len > self->out_cap) {
+    gsize cap = MAX (self->out_cap * 2, self->out_tail + len);
+    self->out_buf = g_realloc (self->out_buf, cap);
+    self->out_cap = cap;
+  }
+  memcpy (self->out_buf + self->out_tail, data, len);
+  self->out_tail += len;
+}
+
+static void
+release_queue_memory (WstunWs *self)
+{
+  /* an idle connection should not keep a burst-sized buffer */
+  if (self->out_cap > IN_MIN_CAP) {
+    g_clear_pointer (&self->out_buf, g_free);
+    self->out_cap = 0;
+  }
+}
+
+/* Writes as much of @data as the socket takes now. Returns the number of
+ * bytes written, or -1 after aborting the connection on an I/O error. */
+static gssize
+write_some (WstunWs *self, const guint8 *data, gsize len)
+{
+  gsize done = 0;
+
+  while (done < len) {
+    g_autoptr (GError) error = NULL;
+    gssize n = g_pollable_output_stream_write_nonblocking (self->output, data + done, len - done,
+                                                           NULL, &error);
+    if (n < 0) {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      wstun_ws_abort (self, error);
+      return -1;
+    }
+    done += n;
+  }
+  return done;
+}
+
+static gboolean
+on_output (GObject *stream, gpointer user_data)
+{
+  WstunWs *self = user_data;
+  g_autoptr (WstunWs) hold = g_object_ref (self);
+  gssize n;
+
+  (void) stream;
+  n = write_some (self, self->out_buf + self->out_head, backlog (self));
+  if (n < 0)
+    return G_SOURCE_REMOVE;
+  self->out_head += n;
+  if (backlog (self) > 0)
+    return G_SOURCE_CONTINUE;
+
+  self->out_head = self->out_tail = 0;
+  destroy_source (&self->out_source);
+  release_queue_memory (self);
+  if (self->state == STATE_FLUSHING)
+    close_stream (self);
+  else if (self->state == STATE_OPEN && self->cb.drained != NULL)
+    self->cb.drained (self, self->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_output (WstunWs *self)
+{
+  if (self->out_source != NULL)
+    return;
+  self->out_source = g_pollable_output_stream_create_source (self->output, NULL);
+  g_source_set_callback (self->out_source, G_SOURCE_FUNC (on_output), self, NULL);
+  g_source_attach (self->out_source, g_main_context_get_thread_default ());
+}
+
+static gsize
+write_header (WstunWs *self, WstunWsOpcode opcode, guint8 *payload, gsize len)
+{
+  guint8 hdr[WSTUN_WS_HEADROOM];
+  gsize hlen = 2;
+
+  hdr[0] = 0x80 | opcode; /* FIN, no RSV bits: wstun negotiates no extensions */
+  if (len < 126) {
+    hdr[1] = (guint8) len;
+  } else if (len <= G_MAXUINT16) {
+    hdr[1] = 126;
+    hdr[2] = len >> 8;
+    hdr[3] = len & 0xff;
+    hlen = 4;
+  } else {
+    guint64 l = len;
+    hdr[1] = 127;
+    for (int i = 9; i >= 2; i--) {
+      hdr[i] = l & 0xff;
+      l >>= 8;
+    }
+    hlen = 10;
+  }
+  if (self->role == WSTUN_WS_ROLE_CLIENT) {
+    guint32 key = g_rand_int (self->rand);
+    hdr[1] |= 0x80;
+    memcpy (hdr + hlen, &key, 4);
+    wstun_ws_mask (payload, len, hdr + hlen, 0);
+    hlen += 4;
+  }
+  memcpy (payload - hlen, hdr, hlen);
+  return hlen;
+}
+
+static WstunWsSendResult
+send_frame (WstunWs *self, WstunWsOpcode opcode, guint8 *payload, gsize len, gboolean droppable)
+{
+  gsize hlen, flen;
+  guint8 *frame;
+  gssize n;
+
+  if (droppable && backlog (self) > 0 && backlog (self) + len > self->max_backlog)
+    return WSTUN_WS_SEND_DROPPED;
+  if (!droppable && backlog (self) + len > self->max_backlog + CONTROL_ALLOWANCE) {
+    g_autoptr (GError) error =
+      g_error_new (WSTUN_ERROR, WSTUN_ERROR_FAILED, _ ("Peer does not read: send queue overflow"));
+    wstun_ws_abort (self, error);
+    return WSTUN_WS_SEND_CLOSED;
+  }
+
+  hlen = write_header (self, opcode, payload, len);
+  frame = payload - hlen;
+  flen = hlen + len;
+
+  if (backlog (self) > 0) {
+    queue_append (self, frame, flen);
+    return WSTUN_WS_SEND_OK;
+  }
+  n = write_some (self, frame, flen);
+  if (n < 0)
+    return WSTUN_WS_SEND_CLOSED;
+  if ((gsize) n < flen) {
+    queue_append (self, frame + n, flen - n);
+    watch_output (self);
+  }
+  return WSTUN_WS_SEND_OK;
+}
+
+static WstunWsSendResult
+send_copy (WstunWs *self, WstunWsOpcode opcode, const guint8 *data, gsize len)
+{
+  guint8 stackbuf[WSTUN_WS_HEADROOM + WSTUN_WS_CONTROL_MAX];
+  g_autofree guint8 *heapbuf = NULL;
+  guint8 *buf = stackbuf;
+
+  if (len > WSTUN_WS_CONTROL_MAX)
+    buf = heapbuf = g_malloc (WSTUN_WS_HEADROOM + len);
+  if (len > 0)
+    memcpy (buf + WSTUN_WS_HEADROOM, data, len);
+  return send_frame (self, opcode, buf + WSTUN_WS_HEADROOM, len, FALSE);
+}
+
+WstunWsSendResult
+wstun_ws_send_frame (WstunWs *self, WstunWsOpcode opcode, guint8 *payload, gsize len,
+                     gboolean droppable)
+{
+  g_return_val_if_fail (WSTUN_IS_WS (self), WSTUN_WS_SEND_CLOSED);
+  g_return_val_if_fail (opcode == WSTUN_WS_OPCODE_TEXT || opcode == WSTUN_WS_OPCODE_BINARY,
+                        WSTUN_WS_SEND_CLOSED);
+
+  if (self->state != STATE_OPEN)
+    return WSTUN_WS_SEND_CLOSED;
+  return send_frame (self, opcode, payload, len, droppable);
+}
+
+WstunWsSendResult
+wstun_ws_send_text (WstunWs *self, const char *text, gssize len)
+{
+  g_return_val_if_fail (WSTUN_IS_WS (self), WSTUN_WS_SEND_CLOSED);
+
+  if (self->state != STATE_OPEN)
+    return WSTUN_WS_SEND_CLOSED;
+  if (len < 0)
+    len = strlen (text);
+  return send_copy (self, WSTUN_WS_OPCODE_TEXT, (const guint8 *) text, len);
+}
+
+WstunWsSendResult
+wstun_ws_send_binary (WstunWs *self, const guint8 *data, gsize len)
+{
+  g_return_val_if_fail (WSTUN_IS_WS (self), WSTUN_WS_SEND_CLOSED);
+
+  if (self->state != STATE_OPEN)
+    return WSTUN_WS_SEND_CLOSED;
+  return send_copy (self, WSTUN_WS_OPCODE_BINARY, data, len);
+}
+
+/* ---- closing --------------------------------------------------------- */
+
+static void
+on_stream_closed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (WstunWs) self = user_data;
+
+  /* the peer may already be gone; nothing useful to do with the error */
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+
+  if (!self->closed_emitted) {
+    self->closed_emitted = TRUE;
+    if (self->cb.closed != NULL)
+      self->cb.closed (self, self->close_code, self->close_reason, self->close_error,
+                       self->user_data);
+  }
+}
+
+static void
+close_stream (WstunWs *self)
+{
+  if (self->state == STATE_CLOSED)
+    return;
+  self->state = STATE_CLOSED;
+  destroy_source (&self->in_source);
+  destroy_source (&self->out_source);
+  destroy_source (&self->close_timeout);
+  destroy_source (&self->keepalive_source);
+  g_clear_pointer (&self->out_buf, g_free);
+  self->out_cap = self->out_head = self->out_tail = 0;
+  g_clear_pointer (&self->in_buf, g_free);
+  self->in_cap = self->in_start = self->in_end = 0;
+  g_clear_pointer (&self->frag, g_byte_array_unref);
+  g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL, on_stream_closed,
+                           g_object_ref (self));
+}
+
+static gboolean
+on_close_timeout (gpointer user_data)
+{
+  WstunWs *self = user_data;
+
+  g_clear_pointer (&self->close_timeout, g_source_unref);
+  if (self->close_error == NULL && self->state == STATE_CLOSING)
+    g_debug ("peer did not answer the closing handshake in time");
+  close_stream (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_close_timeout (WstunWs *self)
+{
+  if (self->close_timeout != NULL)
+    return;
+  self->close_timeout = g_timeout_source_new (CLOSE_TIMEOUT_MS);
+  g_source_set_callback (self->close_timeout, on_close_timeout, self, NULL);
+  g_source_attach (self->close_timeout, g_main_context_get_thread_default ());
+}
+
+/* Flushes what is queued, then closes the stream (bounded by a timeout). */
+static void
+flush_and_close (WstunWs *self)
+{
+  self->state = STATE_FLUSHING;
+  destroy_source (&self->in_source);
+  if (backlog (self) == 0) {
+    close_stream (self);
+    return;
+  }
+  start_close_timeout (self);
+}
+
+static void
+send_close_frame (WstunWs *self, guint16 code, const char *reason)
+{
+  guint8 payload[WSTUN_WS_CONTROL_MAX];
+  gsize len = 0;
+
+  if (code != WSTUN_WS_CLOSE_NO_STATUS) {
+    gsize rlen = reason != NULL ? strlen (reason) : 0;
+    const char *end = NULL;
+
+    /* cut the reason on a character boundary to fit a control frame */
+    if (rlen > WSTUN_WS_CONTROL_MAX - 2) {
+      g_utf8_validate (reason, WSTUN_WS_CONTROL_MAX - 2, &end);
+      rlen = end - reason;
+    }
+    payload[0] = code >> 8;
+    payload[1] = code & 0xff;
+    if (rlen > 0)
+      memcpy (payload + 2, reason, rlen);
+    len = 2 + rlen;
+  }
+  send_copy (self, WSTUN_WS_OPCODE_CLOSE, payload, len);
+}
+
+void
+wstun_ws_close (WstunWs *self, guint16 code, const char *reason)
+{
+  g_return_if_fail (WSTUN_IS_WS (self));
+
+  if (self->state == STATE_NEW) {
+    self->close_code = code;
+    close_stream (self);
+    return;
+  }
+  if (self->state != STATE_OPEN)
+    return;
+  self->close_code = code;
+  g_free (self->close_reason);
+  self->close_reason = g_strdup (reason);
+  send_close_frame (self, code, reason);
+  if (self->state != STATE_OPEN) /* writing failed and aborted */
+    return;
+  self->state = STATE_CLOSING;
+  start_close_timeout (self);
+}
+
+void
+wstun_ws_abort (WstunWs *self, const GError *error)
+{
+  g_return_if_fail (WSTUN_IS_WS (self));
+
+  if (self->state == STATE_CLOSED)
+    return;
+  if (self->close_error == NULL && error != NULL)
+    self->close_error = g_error_copy (error);
+  if (self->close_code == 0)
+    self->close_code = WSTUN_WS_CLOSE_ABNORMAL;
+  close_stream (self);
+}
+
+/* Fails the connection as RFC 6455 section 7.1.7 asks: close frame with
+ * @code, then close the stream without waiting for the peer. */
+static void
+fail (WstunWs *self, guint16 code, const char *message)
+{
+  if (self->state >= STATE_FLUSHING)
+    return;
+  g_debug ("closing WebSocket with %u: %s", code, message);
+  if (self->close_error == NULL)
+    self->close_error = g_error_new_literal (WSTUN_ERROR, WSTUN_ERROR_PROTOCOL, message);
+  if (self->state == STATE_OPEN) {
+    self->close_code = code;
+    g_free (self->close_reason);
+    self->close_reason = g_strdup (message);
+    send_close_frame (self, code, message);
+  }
+  if (self->state != STATE_CLOSED)
+    flush_and_close (self);
+}
+
+/* ---- input ----------------------------------------------------------- */
+
+static gboolean
+valid_close_code (guint code)
+{
+  /* RFC 6455 7.4: 1005, 1006 and 1015 never appear on the wire */
+  if (code >= 1000 && code <= 1003)
+    return TRUE;
+  if (code >= 1007 && code <= 1014)
+    return TRUE;
+  return code >= 3000 && code <= 4999;
+}
+
+static void
+deliver (WstunWs *self, WstunWsOpcode opcode, guint8 *data, gsize len)
+{
+  if (self->state != STATE_OPEN) /* after our close, data is ignored */
+    return;
+  if (opcode == WSTUN_WS_OPCODE_TEXT && !g_utf8_validate_len ((const char *) data, len, NULL)) {
+    fail (self, WSTUN_WS_CLOSE_BAD_DATA, _ ("Text message is not valid UTF-8"));
+    return;
+  }
+  if (self->cb.message != NULL)
+    self->cb.message (self, opcode, data, len, self->user_data);
+}
+
+static void
+handle_close (WstunWs *self, guint8 *data, gsize len)
+{
+  guint16 code = WSTUN_WS_CLOSE_NO_STATUS;
+  g_autofree char *reason = NULL;
+
+  if (len == 1) {
+    fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR, _ ("Close frame with a one-byte payload"));
+    return;
+  }
+  if (len >= 2) {
+    code = (data[0] << 8) | data[1];
+    if (!valid_close_code (code)) {
+      fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR, _ ("Close frame with an invalid code"));
+      return;
+    }
+    if (!g_utf8_validate_len ((const char *) data + 2, len - 2, NULL)) {
+      fail (self, WSTUN_WS_CLOSE_BAD_DATA, _ ("Close reason is not valid UTF-8"));
+      return;
+    }
+    reason = g_strndup ((const char *) data + 2, len - 2);
+  }
+
+  if (self->state == STATE_OPEN) {
+    /* the peer started closing: echo its code and finish */
+    self->close_code = code;
+    g_free (self->close_reason);
+    self->close_reason = g_steal_pointer (&reason);
+    send_close_frame (self, code, NULL);
+    if (self->state != STATE_CLOSED)
+      flush_and_close (self);
+  } else if (self->state == STATE_CLOSING) {
+    close_stream (self);
+  }
+}
+
+static void
+handle_frame (WstunWs *self, gboolean fin, WstunWsOpcode opcode, guint8 *data, gsize len)
+{
+  switch (opcode) {
+  case WSTUN_WS_OPCODE_TEXT:
+  case WSTUN_WS_OPCODE_BINARY:
+    if (self->frag != NULL) {
+      fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR, _ ("New message inside a fragmented one"));
+      return;
+    }
+    if (fin) {
+      deliver (self, opcode, data, len);
+      return;
+    }
+    self->frag = g_byte_array_sized_new (len);
+    self->frag_opcode = opcode;
+    g_byte_array_append (self->frag, data, len);
+    return;
+  case WSTUN_WS_OPCODE_CONTINUATION:
+    if (self->frag == NULL) {
+      fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR, _ ("Continuation frame without a message"));
+      return;
+    }
+    if (self->frag->len + len > self->max_message) {
+      fail (self, WSTUN_WS_CLOSE_TOO_BIG, _ ("Message exceeds the size limit"));
+      return;
+    }
+    g_byte_array_append (self->frag, data, len);
+    if (fin) {
+      g_autoptr (GByteArray) msg = g_steal_pointer (&self->frag);
+      deliver (self, self->frag_opcode, msg->data, msg->len);
+    }
+    return;
+  case WSTUN_WS_OPCODE_PING:
+    if (self->state == STATE_OPEN)
+      send_copy (self, WSTUN_WS_OPCODE_PONG, data, len);
+    return;
+  case WSTUN_WS_OPCODE_PONG:
+    if (len == sizeof (gint64) && self->ping_sent != 0) {
+      gint64 stamp;
+      memcpy (&stamp, data, sizeof stamp);
+      if (stamp == self->ping_sent)
+        self->rtt = g_get_monotonic_time () - stamp;
+    }
+    return;
+  case WSTUN_WS_OPCODE_CLOSE:
+    handle_close (self, data, len);
+    return;
+  default:
+    g_assert_not_reached ();
+  }
+}
+
+/* Parses and dispatches every complete frame in the input buffer. */
+static void
+process_input (WstunWs *self)
+{
+  while (self->state == STATE_OPEN || self->state == STATE_CLOSING) {
+    guint8 *p = self->in_buf + self->in_start;
+    gsize avail = self->in_end - self->in_start;
+    gsize hlen, total;
+    guint64 len;
+    gboolean fin, masked;
+    guint opcode;
+
+    if (avail < 2) {
+      self->in_need = 2;
+      return;
+    }
+    fin = (p[0] & 0x80) != 0;
+    opcode = p[0] & 0x0f;
+    masked = (p[1] & 0x80) != 0;
+    len = p[1] & 0x7f;
+    hlen = 2 + (len == 126 ? 2 : len == 127 ? 8 : 0) + (masked ? 4 : 0);
+    if (avail < hlen) {
+      self->in_need = hlen;
+      return;
+    }
+
+    if ((p[0] & 0x70) != 0) {
+      fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR, _ ("Reserved bits set without an extension"));
+      return;
+    }
+    if (opcode >= 0x8) {
+      if (opcode > WSTUN_WS_OPCODE_PONG) {
+        fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR, _ ("Unknown control opcode"));
+        return;
+      }
+      if (!fin || len > WSTUN_WS_CONTROL_MAX) {
+        fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR,
+              _ ("Control frame fragmented or longer than 125 bytes"));
+        return;
+      }
+    } else if (opcode > WSTUN_WS_OPCODE_BINARY) {
+      fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR, _ ("Unknown data opcode"));
+      return;
+    }
+    if (masked != (self->role == WSTUN_WS_ROLE_SERVER)) {
+      fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR,
+            self->role == WSTUN_WS_ROLE_SERVER ? _ ("Unmasked frame from a client")
+                                               : _ ("Masked frame from a server"));
+      return;
+    }
+    if (len == 126) {
+      len = ((guint64) p[2] << 8) | p[3];
+    } else if (len == 127) {
+      len = 0;
+      for (int i = 2; i < 10; i++)
+        len = (len << 8) | p[i];
+      if (len >> 63) {
+        fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR, _ ("Frame length has its top bit set"));
+        return;
+      }
+    }
+    if (len > self->max_message) {
+      fail (self, WSTUN_WS_CLOSE_TOO_BIG, _ ("Message exceeds the size limit"));
+      return;
+    }
+    total = hlen + len;
+    if (avail < total) {
+      self->in_need = total;
+      return;
+    }
+
+    self->in_start += total;
+    self->in_need = 0;
+    if (masked)
+      wstun_ws_mask (p + hlen, len, p + hlen - 4, 0);
+    handle_frame (self, fin, opcode, p + hlen, len);
+  }
+}
+
+static void
+ensure_input_space (WstunWs *self)
+{
+  gsize need = MAX (self->in_need, 1);
+  gsize pending;
+
+  if (self->in_start == self->in_end)
+    self->in_start = self->in_end = 0;
+  if (self->in_cap - self->in_end >= IN_MIN_READ && self->in_start + need <= self->in_cap)
+    return;
+
+  pending = self->in_end - self->in_start;
+  if (self->in_start > 0) {
+    memmove (self->in_buf, self->in_buf + self->in_start, pending);
+    self->in_start = 0;
+    self->in_end = pending;
+  }
+  if (self->in_cap - self->in_end >= IN_MIN_READ && need <= self->in_cap)
+    return;
+
+  /* room for the pending frame plus one more read */
+  self->in_cap = MAX (MAX (need, self->in_end) + IN_MIN_CAP, IN_MIN_CAP);
+  self->in_buf = g_realloc (self->in_buf, self->in_cap);
+}
+
+static gboolean
+on_input (GObject *stream, gpointer user_data)
+{
+  WstunWs *self = user_data;
+  g_autoptr (WstunWs) hold = g_object_ref (self);
+  gsize budget = READ_BUDGET;
+  gboolean got_data = FALSE;
+
+  (void) stream;
+  while (self->in_source != NULL && budget > 0) {
+    g_autoptr (GError) error = NULL;
+    gssize n;
+
+    ensure_input_space (self);
+    n = g_pollable_input_stream_read_nonblocking (self->input, self->in_buf + self->in_end,
+                                                  self->in_cap - self->in_end, NULL, &error);
+    if (n < 0) {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      wstun_ws_abort (self, error);
+      return G_SOURCE_REMOVE;
+    }
+    if (n == 0) {
+      g_autoptr (GError) eof = NULL;
+
+      eof = g_error_new_literal (WSTUN_ERROR, WSTUN_ERROR_FAILED,
+                                 _ ("The peer closed the connection without a closing handshake"));
+      wstun_ws_abort (self, self->state == STATE_OPEN ? eof : NULL);
+      return G_SOURCE_REMOVE;
+    }
+    got_data = TRUE;
+    self->in_end += n;
+    budget -= MIN ((gsize) n, budget);
+    process_input (self);
+  }
+
+  if (got_data)
+    self->last_rx = g_get_monotonic_time ();
+  if (self->state == STATE_OPEN && self->cb.burst_done != NULL)
+    self->cb.burst_done (self, self->user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- keepalive ------------------------------------------------------- */
+
+static gboolean
+on_keepalive (gpointer user_data)
+{
+  WstunWs *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  guint8 payload[sizeof (gint64)];
+
+  if (now - self->last_rx > 3 * (gint64) self->keepalive * G_USEC_PER_SEC) {
+    g_autoptr (GError) error = NULL;
+
+    error = g_error_new (WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT,
+                         _ ("Nothing received from the peer for %u seconds"), 3 * self->keepalive);
+    wstun_ws_abort (self, error);
+    return G_SOURCE_REMOVE;
+  }
+  if (self->state != STATE_OPEN)
+    return G_SOURCE_CONTINUE;
+  self->ping_sent = now;
+  memcpy (payload, &now, sizeof now);
+  send_copy (self, WSTUN_WS_OPCODE_PING, payload, sizeof payload);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+wstun_ws_set_keepalive (WstunWs *self, guint seconds)
+{
+  g_return_if_fail (WSTUN_IS_WS (self));
+
+  self->keepalive = seconds;
+  destroy_source (&self->keepalive_source);
+  if (seconds == 0 || self->state >= STATE_FLUSHING)
+    return;
+  self->keepalive_source = g_timeout_source_new_seconds (seconds);
+  g_source_set_callback (self->keepalive_source, on_keepalive, self, NULL);
+  g_source_attach (self->keepalive_source, g_main_context_get_thread_default ());
+}
+
+/* ---- object ---------------------------------------------------------- */
+
+WstunWs *
+wstun_ws_new (GIOStream *stream, WstunWsRole role)
+{
+  WstunWs *self;
+  GInputStream *in;
+  GOutputStream *out;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+  in = g_io_stream_get_input_stream (stream);
+  out = g_io_stream_get_output_stream (stream);
+  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (in), NULL);
+  g_return_val_if_fail (G_IS_POLLABLE_OUTPUT_STREAM (out), NULL);
+
+  self = g_object_new (WSTUN_TYPE_WS, NULL);
+  self->stream = g_object_ref (stream);
+  self->input = G_POLLABLE_INPUT_STREAM (in);
+  self->output = G_POLLABLE_OUTPUT_STREAM (out);
+  self->role = role;
+  return self;
+}
+
+void
+wstun_ws_set_max_message (WstunWs *self, gsize max_message)
+{
+  g_return_if_fail (WSTUN_IS_WS (self));
+  self->max_message = max_message;
+}
+
+void
+wstun_ws_set_max_backlog (WstunWs *self, gsize max_backlog)
+{
+  g_return_if_fail (WSTUN_IS_WS (self));
+  self->max_backlog = max_backlog;
+}
+
+void
+wstun_ws_start (WstunWs *self, const WstunWsCallbacks *callbacks, gpointer user_data)
+{
+  g_return_if_fail (WSTUN_IS_WS (self));
+  g_return_if_fail (self->state == STATE_NEW);
+
+  self->cb = *callbacks;
+  self->user_data = user_data;
+  self->state = STATE_OPEN;
+  self->last_rx = g_get_monotonic_time ();
+  self->in_source = g_pollable_input_stream_create_source (self->input, NULL);
+  g_source_set_callback (self->in_source, G_SOURCE_FUNC (on_input), self, NULL);
+  g_source_attach (self->in_source, g_main_context_get_thread_default ());
+  if (self->keepalive > 0)
+    wstun_ws_set_keepalive (self, self->keepalive);
+}
+
+void
+wstun_ws_detach (WstunWs *self)
+{
+  g_return_if_fail (WSTUN_IS_WS (self));
+
+  memset (&self->cb, 0, sizeof self->cb);
+  self->user_data = NULL;
+  wstun_ws_abort (self, NULL);
+}
+
+gboolean
+wstun_ws_is_open (WstunWs *self)
+{
+  g_return_val_if_fail (WSTUN_IS_WS (self), FALSE);
+  return self->state == STATE_OPEN;
+}
+
+gsize
+wstun_ws_get_backlog (WstunWs *self)
+{
+  g_return_val_if_fail (WSTUN_IS_WS (self), 0);
+  return backlog (self);
+}
+
+gsize
+wstun_ws_get_max_backlog (WstunWs *self)
+{
+  g_return_val_if_fail (WSTUN_IS_WS (self), 0);
+  return self->max_backlog;
+}
+
+GIOStream *
+wstun_ws_get_stream (WstunWs *self)
+{
+  g_return_val_if_fail (WSTUN_IS_WS (self), NULL);
+  return self->stream;
+}
+
+gint64
+wstun_ws_get_rtt (WstunWs *self)
+{
+  g_return_val_if_fail (WSTUN_IS_WS (self), -1);
+  return self->rtt;
+}
+
+static void
+wstun_ws_dispose (GObject *object)
+{
+  WstunWs *self = WSTUN_WS (object);
+
+  destroy_source (&self->in_source);
+  destroy_source (&self->out_source);
+  destroy_source (&self->close_timeout);
+  destroy_source (&self->keepalive_source);
+  if (self->stream != NULL && !g_io_stream_is_closed (self->stream))
+    g_io_stream_close (self->stream, NULL, NULL);
+  G_OBJECT_CLASS (wstun_ws_parent_class)->dispose (object);
+}
+
+static void
+wstun_ws_finalize (GObject *object)
+{
+  WstunWs *self = WSTUN_WS (object);
+
+  g_clear_object (&self->stream);
+  g_free (self->in_buf);
+  g_free (self->out_buf);
+  g_clear_pointer (&self->frag, g_byte_array_unref);
+  g_rand_free (self->rand);
+  g_free (self->close_reason);
+  g_clear_error (&self->close_error);
+  G_OBJECT_CLASS (wstun_ws_parent_class)->finalize (object);
+}
+
+static void
+wstun_ws_class_init (WstunWsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wstun_ws_dispose;
+  object_class->finalize = wstun_ws_finalize;
+}
+
+static void
+wstun_ws_init (WstunWs *self)
+{
+  self->max_message = DEFAULT_MAX_MESSAGE;
+  self->max_backlog = DEFAULT_MAX_BACKLOG;
+  self->rand = g_rand_new ();
+  self->rtt = -1;
+}

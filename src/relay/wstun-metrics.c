@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wstun-metrics.h"
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <stdio.h>
+
+#include "wstun-error.h"
+
+struct _WstunMetrics {
+  GObject parent_instance;
+  WstunRelay *relay;
+  SoupServer *server;
+};
+
+G_DEFINE_FINAL_TYPE (WstunMetrics, wstun_metrics, G_TYPE_OBJECT)
+
+static void
+metric (GString *out, const char *name, const char *type, const char *help, guint64 value)
+{
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n", name, help,
+                          name, type, name, value);
+}
+
+static guint64
+rss_bytes (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+  guint64 kb = 0;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return 0;
+  line = strstr (status, "VmRSS:");
+  if (line != NULL)
+    sscanf (line, "VmRSS: %" G_GUINT64_FORMAT, &kb);
+  return kb * 1024;
+}
+
+char *
+wstun_metrics_render (WstunRelay *relay)
+{
+  const WstunRouterCounters *c = wstun_relay_get_counters (relay);
+  GString *out = g_string_new (NULL);
+  struct {
+    const char *reason;
+    guint64 value;
+  } drops[] = {
+    { "malformed_frame", c->drop_malformed },
+    { "spoofed_source", c->drop_spoofed },
+    { "no_route", c->drop_no_route },
+    { "unroutable", c->drop_unroutable },
+    { "loop", c->drop_loop },
+    { "backlog_full", c->drop_backlog },
+  };
+
+  metric (out, "wstun_relay_clients", "gauge", "Connected clients",
+          wstun_relay_get_n_clients (relay));
+  metric (out, "wstun_relay_connections_total", "counter", "WebSocket connections accepted",
+          wstun_relay_get_n_accepted (relay));
+  metric (out, "wstun_relay_refused_total", "counter", "Upgrade requests refused",
+          wstun_relay_get_n_refused (relay));
+  metric (out, "wstun_relay_rx_frames_total", "counter", "Data frames received", c->rx_frames);
+  metric (out, "wstun_relay_rx_packets_total", "counter", "IP packets received", c->rx_packets);
+  metric (out, "wstun_relay_rx_bytes_total", "counter", "IP bytes received", c->rx_bytes);
+  metric (out, "wstun_relay_tx_frames_total", "counter", "Data frames sent", c->tx_frames);
+  metric (out, "wstun_relay_tx_packets_total", "counter", "IP packets sent", c->tx_packets);
+  metric (out, "wstun_relay_tx_bytes_total", "counter", "IP bytes sent", c->tx_bytes);
+  g_string_append (out, "# HELP wstun_relay_dropped_total Packets (frames for malformed_frame) "
+                        "dropped, by reason\n# TYPE wstun_relay_dropped_total counter\n");
+  for (guint i = 0; i < G_N_ELEMENTS (drops); i++)
+    g_string_append_printf (out, "wstun_relay_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                            drops[i].reason, drops[i].value);
+  for (int family = AF_INET; family <= AF_INET6; family += AF_INET6 - AF_INET) {
+    WstunPool *pool = wstun_relay_get_pool (relay, family);
+    if (pool != NULL)
+      g_string_append_printf (out,
+                              "wstun_relay_pool_used{family=\"ipv%d\"} %" G_GUINT64_FORMAT "\n",
+                              family == AF_INET ? 4 : 6, wstun_pool_get_used (pool));
+  }
+  metric (out, "wstun_relay_resident_bytes", "gauge", "Resident memory of the relay", rss_bytes ());
+  return g_string_free (out, FALSE);
+}
+
+static void
+on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+            gpointer user_data)
+{
+  WstunMetrics *self = user_data;
+  char *body;
+
+  (void) server;
+  (void) query;
+  if (g_strcmp0 (path, "/metrics") != 0) {
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+    return;
+  }
+  body = wstun_metrics_render (self->relay);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4", SOUP_MEMORY_TAKE, body,
+                                    strlen (body));
+}
+
+WstunMetrics *
+wstun_metrics_new (WstunRelay *relay, const char *address, GError **error)
+{
+  g_autoptr (WstunMetrics) self = g_object_new (WSTUN_TYPE_METRICS, NULL);
+  g_autoptr (GSocketConnectable) connectable = NULL;
+  g_autoptr (GError) local = NULL;
+  GNetworkAddress *naddr;
+  g_autoptr (GInetAddress) inet = NULL;
+  g_autoptr (GSocketAddress) sockaddr = NULL;
+
+  connectable = g_network_address_parse (address, 0, &local);
+  if (connectable == NULL) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("Invalid metrics address “%s”: %s"), address, local->message);
+    return NULL;
+  }
+  naddr = G_NETWORK_ADDRESS (connectable);
+  inet = g_inet_address_new_from_string (g_network_address_get_hostname (naddr));
+  if (inet == NULL || g_network_address_get_port (naddr) == 0) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("Metrics address “%s” must be a numeric IP address and a port"), address);
+    return NULL;
+  }
+  sockaddr = g_inet_socket_address_new (inet, g_network_address_get_port (naddr));
+
+  self->relay = g_object_ref (relay);
+  self->server = soup_server_new ("server-header", "wstun-relay/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_handler (self->server, NULL, on_request, self, NULL);
+  if (!soup_server_listen (self->server, sockaddr, 0, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+static void
+wstun_metrics_dispose (GObject *object)
+{
+  WstunMetrics *self = WSTUN_METRICS (object);
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  g_clear_object (&self->relay);
+  G_OBJECT_CLASS (wstun_metrics_parent_class)->dispose (object);
+}
+
+static void
+wstun_metrics_class_init (WstunMetricsClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = wstun_metrics_dispose;
+}
+
+static void
+wstun_metrics_init (WstunMetrics *self)
+{
+  (void) self;
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* wstun-relay: command line, configuration file, signals and main loop */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdlib.h>
+
+#include "wstun-metrics.h"
+#include "wstun-relay.h"
+
+#define SHUTDOWN_GRACE_SECONDS 5
+
+typedef struct {
+  GMainLoop *loop;
+  WstunRelay *relay;
+  GSource *force_quit;
+  int exit_code;
+} RelayMain;
+
+static gboolean
+on_force_quit (gpointer user_data)
+{
+  RelayMain *rm = user_data;
+
+  g_warning ("clients did not close within %d s; exiting anyway", SHUTDOWN_GRACE_SECONDS);
+  g_main_loop_quit (rm->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  RelayMain *rm = user_data;
+
+  if (rm->force_quit != NULL) /* second signal: do not wait */
+    return on_force_quit (rm);
+  g_message ("shutting down: closing %u client(s)", wstun_relay_get_n_clients (rm->relay));
+  rm->force_quit = g_timeout_source_new_seconds (SHUTDOWN_GRACE_SECONDS);
+  g_source_set_callback (rm->force_quit, on_force_quit, rm, NULL);
+  g_source_attach (rm->force_quit, NULL);
+  wstun_relay_shutdown (rm->relay);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_stopped (WstunRelay *relay, RelayMain *rm)
+{
+  (void) relay;
+  g_main_loop_quit (rm->loop);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *config_file = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *pool4 = NULL;
+  g_autofree char *pool6 = NULL;
+  g_autofree char *metrics_addr = NULL;
+  g_auto (GStrv) routes = NULL;
+  g_auto (GStrv) dns = NULL;
+  int mtu = -1, keepalive = -1, max_clients = -1, hello_timeout = -1;
+  gint64 backlog = -1;
+  gboolean seed_compat = FALSE, verbose = FALSE, version = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
+      N_ ("Read settings from the [relay] group of FILE"), N_ ("FILE") },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      N_ ("Listen on URL (default " WSTUN_RELAY_DEFAULT_LISTEN ")"), N_ ("URL") },
+    { "pool", 0, 0, G_OPTION_ARG_STRING, &pool4,
+      N_ ("IPv4 addresses for clients (default " WSTUN_RELAY_DEFAULT_POOL4 ", \"\" for none)"),
+      N_ ("CIDR") },
+    { "pool6", 0, 0, G_OPTION_ARG_STRING, &pool6, N_ ("IPv6 addresses for clients (/64 or longer)"),
+      N_ ("CIDR") },
+    { "mtu", 0, 0, G_OPTION_ARG_INT, &mtu, N_ ("Tunnel MTU pushed to clients (default 65000)"),
+      N_ ("BYTES") },
+    { "route", 0, 0, G_OPTION_ARG_STRING_ARRAY, &routes,
+      N_ ("Extra prefix clients route into the tunnel (repeatable)"), N_ ("CIDR") },
+    { "dns", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dns,
+      N_ ("DNS server pushed to clients (repeatable)"), N_ ("ADDRESS") },
+    { "keepalive", 0, 0, G_OPTION_ARG_INT, &keepalive,
+      N_ ("Ping interval; a client silent for 3 intervals is dropped (default 25, 0 off)"),
+      N_ ("SECONDS") },
+    { "max-clients", 0, 0, G_OPTION_ARG_INT, &max_clients,
+      N_ ("Most simultaneous clients (default 1024)"), N_ ("N") },
+    { "hello-timeout", 0, 0, G_OPTION_ARG_INT, &hello_timeout,
+      N_ ("Time a client has to send hello (default 10)"), N_ ("SECONDS") },
+    { "backlog", 0, 0, G_OPTION_ARG_INT64, &backlog,
+      N_ ("Send backlog per client; beyond it packets are dropped (default 1048576)"),
+      N_ ("BYTES") },
+    { "seed-compat", 0, 0, G_OPTION_ARG_NONE, &seed_compat,
+      N_ ("Also accept clients of the original text protocol (tx:/rx:)"), NULL },
+    { "metrics", 0, 0, G_OPTION_ARG_STRING, &metrics_addr,
+      N_ ("Serve Prometheus metrics at http://ADDR:PORT/metrics"), N_ ("ADDR:PORT") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log debug messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version and exit"), NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WstunRelay) relay = NULL;
+  g_autoptr (WstunMetrics) metrics = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  WstunRelayConfig config;
+  RelayMain rm = { 0 };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+                                _ ("Relay IP packets between wstun clients over WebSockets."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("wstun-relay: %s\n", error->message);
+    return 2;
+  }
+  if (version) {
+    g_print ("wstun-relay %s\n", PACKAGE_VERSION);
+    return 0;
+  }
+  if (argc > 1) {
+    g_printerr ("wstun-relay: %s\n", _ ("unexpected argument; see --help"));
+    return 2;
+  }
+  if (verbose)
+    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+
+  wstun_relay_config_init (&config);
+  if (config_file != NULL && !wstun_relay_config_load (&config, config_file, &error)) {
+    g_printerr ("wstun-relay: %s\n", error->message);
+    wstun_relay_config_clear (&config);
+    return 2;
+  }
+  /* the command line wins over the file */
+#define TAKE_STR(field, value)                                                                     \
+  if (value != NULL) {                                                                             \
+    g_free (config.field);                                                                         \
+    config.field = g_steal_pointer (&value);                                                       \
+  }
+  TAKE_STR (listen, listen);
+  TAKE_STR (pool4, pool4);
+  TAKE_STR (pool6, pool6);
+  TAKE_STR (metrics, metrics_addr);
+#undef TAKE_STR
+  if (routes != NULL) {
+    g_strfreev (config.routes);
+    config.routes = g_steal_pointer (&routes);
+  }
+  if (dns != NULL) {
+    g_strfreev (config.dns);
+    config.dns = g_steal_pointer (&dns);
+  }
+  if (mtu >= 0)
+    config.mtu = mtu;
+  if (keepalive >= 0)
+    config.keepalive = keepalive;
+  if (max_clients >= 0)
+    config.max_clients = max_clients;
+  if (hello_timeout >= 0)
+    config.hello_timeout = hello_timeout;
+  if (backlog >= 0)
+    config.backlog = backlog;
+  if (seed_compat)
+    config.seed_compat = TRUE;
+
+  relay = wstun_relay_new (&config, &error);
+  wstun_relay_config_clear (&config);
+  if (relay == NULL || !wstun_relay_listen (relay, &error)) {
+    g_printerr ("wstun-relay: %s\n", error->message);
+    return 1;
+  }
+  if (wstun_relay_get_config (relay)->metrics != NULL) {
+    metrics = wstun_metrics_new (relay, wstun_relay_get_config (relay)->metrics, &error);
+    if (metrics == NULL) {
+      g_printerr ("wstun-relay: %s\n", error->message);
+      return 1;
+    }
+  }
+  if (wstun_relay_get_config (relay)->seed_compat)
+    g_message ("seed compatibility on: clients of the original text protocol are accepted");
+  g_message ("no authentication: any client may connect (tokens are not implemented yet)");
+
+  loop = g_main_loop_new (NULL, FALSE);
+  rm.loop = loop;
+  rm.relay = relay;
+  g_signal_connect (relay, "stopped", G_CALLBACK (on_stopped), &rm);
+  g_unix_signal_add (SIGINT, on_signal, &rm);
+  g_unix_signal_add (SIGTERM, on_signal, &rm);
+  g_main_loop_run (loop);
+
+  if (rm.force_quit != NULL) {
+    g_source_destroy (rm.force_quit);
+    g_source_unref (rm.force_quit);
+  }
+  g_message ("stopped");
+  return rm.exit_code;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* wstun-relay.h: the relay server: accepts WebSocket clients and forwards
+ * their packets between them */
+#pragma once
+
+#include <glib-object.h>
+
+#include "wstun-pool.h"
+#include "wstun-relay-config.h"
+#include "wstun-router.h"
+
+G_BEGIN_DECLS
+
+#define WSTUN_TYPE_RELAY (wstun_relay_get_type ())
+G_DECLARE_FINAL_TYPE (WstunRelay, wstun_relay, WSTUN, RELAY, GObject)
+
+/* Takes over @config (it is cleared). */
+WstunRelay *wstun_relay_new (WstunRelayConfig *config, GError **error);
+gboolean wstun_relay_listen (WstunRelay *self, GError **error);
+/* Closes every client with 1001 (going away); "stopped" is emitted once
+ * all are closed. */
+void wstun_relay_shutdown (WstunRelay *self);
+
+const WstunRelayConfig *wstun_relay_get_config (WstunRelay *self);
+const WstunRouterCounters *wstun_relay_get_counters (WstunRelay *self);
+WstunPool *wstun_relay_get_pool (WstunRelay *self, int family);
+guint wstun_relay_get_n_clients (WstunRelay *self);
+guint64 wstun_relay_get_n_accepted (WstunRelay *self);
+guint64 wstun_relay_get_n_refused (WstunRelay *self);
+/* The port actually bound (useful with port 0). */
+guint16 wstun_relay_get_port (WstunRelay *self);
+
+G_END_DECLS

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wstun-session.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "wstun-control.h"
+#include "wstun-error.h"
+#include "wstun-seed.h"
+
+/* At most one complaint per client per interval reaches the log. */
+#define LOG_INTERVAL_USEC (10 * G_USEC_PER_SEC)
+
+typedef enum {
+  SESSION_AWAIT_HELLO,
+  SESSION_ACTIVE,
+  SESSION_SEED,
+  SESSION_CLOSED,
+} SessionState;
+
+struct _WstunSession {
+  GObject parent_instance;
+
+  WstunSessionContext ctx;
+  WstunWs *ws;
+  char *remote;
+  SessionState state;
+  WstunRouterPeer peer;
+  GSource *hello_timeout;
+  guint8 *seed_packet;
+  gint64 last_log;
+  guint suppressed;
+};
+
+enum { SIGNAL_CLOSED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (WstunSession, wstun_session, G_TYPE_OBJECT)
+
+static void G_GNUC_PRINTF (2, 3) session_complain (WstunSession *self, const char *format, ...)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  if (self->last_log != 0 && now - self->last_log < LOG_INTERVAL_USEC) {
+    self->suppressed++;
+    return;
+  }
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (self->suppressed > 0)
+    g_warning ("client %s: %s (%u similar messages suppressed)", self->remote, msg,
+               self->suppressed);
+  else
+    g_warning ("client %s: %s", self->remote, msg);
+  self->last_log = now;
+  self->suppressed = 0;
+}
+
+static void
+stop_hello_timeout (WstunSession *self)
+{
+  if (self->hello_timeout != NULL) {
+    g_source_destroy (self->hello_timeout);
+    g_clear_pointer (&self->hello_timeout, g_source_unref);
+  }
+}
+
+/* Tells the client why in an "error" message, then closes with @close_code. */
+static void
+refuse (WstunSession *self, const char *code, guint16 close_code, const char *message)
+{
+  g_autofree char *json = wstun_error_message_to_json (code, message);
+
+  g_message ("client %s refused: %s", self->remote, message);
+  wstun_ws_send_text (self->ws, json, -1);
+  wstun_session_close (self, close_code, code);
+}
+
+static guint16
+close_code_for (const char *error_code)
+{
+  static const struct {
+    const char *code;
+    guint16 close;
+  } map[] = {
+    { WSTUN_ERR_BAD_MESSAGE, WSTUN_CLOSE_BAD_MESSAGE },
+    { WSTUN_ERR_UNAUTHORIZED, WSTUN_CLOSE_UNAUTHORIZED },
+    { WSTUN_ERR_HELLO_TIMEOUT, WSTUN_CLOSE_HELLO_TIMEOUT },
+    { WSTUN_ERR_ADDRESS_IN_USE, WSTUN_CLOSE_ADDRESS_IN_USE },
+    { WSTUN_ERR_ADDRESS_UNAVAILABLE, WSTUN_CLOSE_ADDRESS_UNAVAILABLE },
+    { WSTUN_ERR_UNSUPPORTED_VERSION, WSTUN_CLOSE_UNSUPPORTED_VERSION },
+    { WSTUN_ERR_POOL_EXHAUSTED, WSTUN_CLOSE_POOL_EXHAUSTED },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (map); i++) {
+    if (g_str_equal (map[i].code, error_code))
+      return map[i].close;
+  }
+  return WSTUN_CLOSE_BAD_MESSAGE;
+}
+
+static char *
+address_with_prefix (WstunSession *self, const WstunAddr *addr)
+{
+  WstunPool *pool = wstun_leases_get_pool (self->ctx.leases, addr->family);
+  WstunPrefix prefix = { .addr = *addr, .prefix_len = addr->family == AF_INET ? 32 : 128 };
+  char buf[WSTUN_PREFIX_STRLEN];
+
+  if (pool != NULL && wstun_prefix_contains (wstun_pool_get_prefix (pool), addr))
+    prefix.prefix_len = wstun_pool_get_prefix (pool)->prefix_len;
+  return g_strdup (wstun_prefix_to_string (&prefix, buf));
+}
+
+static void
+handle_hello (WstunSession *self, const WstunHello *hello)
+{
+  WstunConfig config = { 0 };
+  WstunAddr wish4, wish6;
+  const char *error_code = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr (GString) names = g_string_new (NULL);
+
+  if (hello->version != WSTUN_PROTOCOL_VERSION) {
+    g_autofree char *msg = g_strdup_printf (_ ("Protocol version %u is not supported (only %d)"),
+                                            hello->version, WSTUN_PROTOCOL_VERSION);
+    refuse (self, WSTUN_ERR_UNSUPPORTED_VERSION, WSTUN_CLOSE_UNSUPPORTED_VERSION, msg);
+    return;
+  }
+  if (hello->address4 != NULL)
+    wstun_addr_parse (hello->address4, &wish4, NULL);
+  if (hello->address6 != NULL)
+    wstun_addr_parse (hello->address6, &wish6, NULL);
+  if (!wstun_leases_acquire (self->ctx.leases, &self->peer, hello->address4 ? &wish4 : NULL,
+                             hello->address6 ? &wish6 : NULL, &error_code, &error)) {
+    refuse (self, error_code, close_code_for (error_code), error->message);
+    return;
+  }
+
+  for (guint i = 0; i < self->peer.n_addrs; i++) {
+    char *cidr = address_with_prefix (self, &self->peer.addrs[i]);
+
+    if (self->peer.addrs[i].family == AF_INET)
+      config.address4 = cidr;
+    else
+      config.address6 = cidr;
+    g_string_append_printf (names, "%s%s", names->len ? ", " : "", cidr);
+  }
+  config.mtu = self->ctx.config->mtu;
+  config.routes = self->ctx.config->routes;
+  config.dns = self->ctx.config->dns;
+  config.keepalive = self->ctx.config->keepalive;
+  json = wstun_config_to_json (&config);
+  config.routes = config.dns = NULL;
+  wstun_config_clear (&config);
+
+  stop_hello_timeout (self);
+  self->state = SESSION_ACTIVE;
+  wstun_ws_set_keepalive (self->ws, self->ctx.config->keepalive);
+  wstun_ws_send_text (self->ws, json, -1);
+  g_message ("client %s connected as %s (%s)", self->remote, names->str,
+             hello->software != NULL ? hello->software : "unknown software");
+}
+
+static void
+handle_control (WstunSession *self, const char *data, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WstunControl) control = wstun_control_parse (data, len, &error);
+
+  if (control == NULL) {
+    refuse (self, WSTUN_ERR_BAD_MESSAGE, WSTUN_CLOSE_BAD_MESSAGE, error->message);
+    return;
+  }
+  switch (control->type) {
+  case WSTUN_CONTROL_UNKNOWN: /* forward compatible: ignore */
+    g_debug ("client %s: ignoring control message of type “%s”", self->remote, control->type_name);
+    return;
+  case WSTUN_CONTROL_HELLO:
+    if (self->state == SESSION_AWAIT_HELLO) {
+      handle_hello (self, &control->hello);
+      return;
+    }
+    refuse (self, WSTUN_ERR_BAD_MESSAGE, WSTUN_CLOSE_BAD_MESSAGE, _ ("Second hello"));
+    return;
+  case WSTUN_CONTROL_CONFIG:
+  case WSTUN_CONTROL_ERROR:
+  default:
+    refuse (self, WSTUN_ERR_BAD_MESSAGE, WSTUN_CLOSE_BAD_MESSAGE,
+            _ ("Only the relay sends config and error messages"));
+    return;
+  }
+}
+
+static void
+handle_seed (WstunSession *self, const char *text, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  WstunSeedKind kind;
+  WstunAddr addr;
+  WstunPacketInfo info;
+  gsize packet_len = 0;
+
+  if (self->seed_packet == NULL)
+    self->seed_packet = g_malloc (WSTUN_PACKET_MAX);
+  if (!wstun_seed_parse (text, len, &kind, &addr, self->seed_packet, &packet_len, &info, &error)) {
+    self->peer.counters.drop_malformed++;
+    session_complain (self, "%s", error->message);
+    return;
+  }
+
+  if (kind == WSTUN_SEED_REGISTER || self->peer.n_addrs == 0) {
+    const WstunAddr *own = kind == WSTUN_SEED_REGISTER ? &addr : &info.src;
+    char buf[WSTUN_ADDR_STRLEN];
+
+    if (self->peer.n_addrs > 0 && !wstun_router_peer_owns (&self->peer, own)) {
+      session_complain (self, "seed client registers a second address");
+      return;
+    }
+    if (self->peer.n_addrs == 0) {
+      if (!wstun_leases_claim (self->ctx.leases, &self->peer, own, &error)) {
+        /* the original relay had no error message: close with the reason */
+        g_message ("seed client %s refused: %s", self->remote, error->message);
+        wstun_session_close (self, WSTUN_CLOSE_ADDRESS_IN_USE, error->message);
+        return;
+      }
+      g_message ("seed client %s registered as %s", self->remote, wstun_addr_to_string (own, buf));
+    }
+  }
+
+  if (kind == WSTUN_SEED_TX)
+    wstun_router_forward_packet (self->ctx.router, &self->peer, self->seed_packet, &info);
+}
+
+static void
+on_message (WstunWs *ws, WstunWsOpcode opcode, guint8 *data, gsize len, gpointer user_data)
+{
+  WstunSession *self = user_data;
+  WstunFrameStatus status;
+
+  (void) ws;
+  switch (self->state) {
+  case SESSION_ACTIVE:
+    if (opcode == WSTUN_WS_OPCODE_BINARY) {
+      status = wstun_router_forward_frame (self->ctx.router, &self->peer, data, len);
+      if (status != WSTUN_FRAME_OK)
+        session_complain (self, "dropped a frame: %s", wstun_frame_status_to_string (status));
+      return;
+    }
+    handle_control (self, (const char *) data, len);
+    return;
+  case SESSION_AWAIT_HELLO:
+    if (opcode == WSTUN_WS_OPCODE_BINARY) {
+      refuse (self, WSTUN_ERR_BAD_MESSAGE, WSTUN_CLOSE_BAD_MESSAGE, _ ("Data before hello"));
+      return;
+    }
+    handle_control (self, (const char *) data, len);
+    return;
+  case SESSION_SEED:
+    if (opcode == WSTUN_WS_OPCODE_TEXT) {
+      handle_seed (self, (const char *) data, len);
+      return;
+    }
+    self->peer.counters.drop_malformed++;
+    session_complain (self, "seed client sent a binary message");
+    return;
+  case SESSION_CLOSED:
+  default:
+    return;
+  }
+}
+
+static void
+on_burst_done (WstunWs *ws, gpointer user_data)
+{
+  WstunSession *self = user_data;
+
+  (void) ws;
+  wstun_router_flush (self->ctx.router);
+}
+
+static void
+on_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error, gpointer user_data)
+{
+  WstunSession *self = user_data;
+  g_autoptr (WstunSession) hold = g_object_ref (self);
+
+  (void) ws;
+  stop_hello_timeout (self);
+  wstun_leases_release (self->ctx.leases, &self->peer);
+  self->state = SESSION_CLOSED;
+  if (error != NULL)
+    g_message ("client %s disconnected: %s", self->remote, error->message);
+  else
+    g_message ("client %s disconnected (%u%s%s)", self->remote, code, reason && *reason ? ": " : "",
+               reason ? reason : "");
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
+}
+
+static gboolean
+on_hello_timeout (gpointer user_data)
+{
+  WstunSession *self = user_data;
+
+  g_clear_pointer (&self->hello_timeout, g_source_unref);
+  refuse (self, WSTUN_ERR_HELLO_TIMEOUT, WSTUN_CLOSE_HELLO_TIMEOUT,
+          _ ("No hello received in time"));
+  return G_SOURCE_REMOVE;
+}
+
+WstunSession *
+wstun_session_new (const WstunSessionContext *context, WstunWs *ws, const char *remote,
+                   gboolean seed)
+{
+  WstunSession *self = g_object_new (WSTUN_TYPE_SESSION, NULL);
+
+  self->ctx = *context;
+  self->ws = g_object_ref (ws);
+  self->peer.ws = ws;
+  self->peer.seed = seed;
+  self->remote = g_strdup (remote);
+  self->state = seed ? SESSION_SEED : SESSION_AWAIT_HELLO;
+  return self;
+}
+
+void
+wstun_session_start (WstunSession *self)
+{
+  static const WstunWsCallbacks callbacks = {
+    .message = on_message,
+    .burst_done = on_burst_done,
+    .closed = on_closed,
+  };
+
+  g_return_if_fail (WSTUN_IS_SESSION (self));
+
+  wstun_ws_set_max_backlog (self->ws, self->ctx.config->backlog);
+  if (self->state == SESSION_AWAIT_HELLO && self->ctx.config->hello_timeout > 0) {
+    self->hello_timeout = g_timeout_source_new_seconds (self->ctx.config->hello_timeout);
+    g_source_set_callback (self->hello_timeout, on_hello_timeout, self, NULL);
+    g_source_attach (self->hello_timeout, g_main_context_get_thread_default ());
+  }
+  if (self->state == SESSION_SEED) {
+    /* the original client answers pings (websockets does) but sends none */
+    wstun_ws_set_keepalive (self->ws, self->ctx.config->keepalive);
+    g_message ("seed client %s connected", self->remote);
+  }
+  wstun_ws_start (self->ws, &callbacks, self);
+}
+
+void
+wstun_session_close (WstunSession *self, guint16 code, const char *reason)
+{
+  g_return_if_fail (WSTUN_IS_SESSION (self));
+  wstun_ws_close (self->ws, code, reason);
+}
+
+const char *
+wstun_session_get_remote (WstunSession *self)
+{
+  g_return_val_if_fail (WSTUN_IS_SESSION (self), NULL);
+  return self->remote;
+}
+
+const WstunRouterPeer *
+wstun_session_get_peer (WstunSession *self)
+{
+  g_return_val_if_fail (WSTUN_IS_SESSION (self), NULL);
+  return &self->peer;
+}
+
+static void
+wstun_session_dispose (GObject *object)
+{
+  WstunSession *self = WSTUN_SESSION (object);
+
+  stop_hello_timeout (self);
+  if (self->ws != NULL)
+    wstun_ws_detach (self->ws);
+  if (self->state != SESSION_CLOSED) {
+    wstun_leases_release (self->ctx.leases, &self->peer);
+    self->state = SESSION_CLOSED;
+  }
+  g_clear_object (&self->ws);
+  G_OBJECT_CLASS (wstun_session_parent_class)->dispose (object);
+}
+
+static void
+wstun_session_finalize (GObject *object)
+{
+  WstunSession *self = WSTUN_SESSION (object);
+
+  g_free (self->remote);
+  g_free (self->seed_packet);
+  G_OBJECT_CLASS (wstun_session_parent_class)->finalize (object);
+}
+
+static void
+wstun_session_class_init (WstunSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wstun_session_dispose;
+  object_class->finalize = wstun_session_finalize;
+
+  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+wstun_session_init (WstunSession *self)
+{
+  (void) self;
+}

@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared helpers for wstun's system tests: a private world of network
+# namespaces joined by veth pairs on a bridge in the relay's namespace.
+#
+#   relay ns  br0 198.18.0.1/24 ---+--- veth --- client 1 ns  198.18.0.2/24
+#                                  +--- veth --- client 2 ns  198.18.0.3/24 ...
+#
+# Everything started is stopped by PID, every namespace is deleted, on
+# success and on failure alike (trap).
+
+set -u
+
+WSTUN_BUILDDIR=${WSTUN_BUILDDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../_build" && pwd)}
+RELAY_BIN=$WSTUN_BUILDDIR/src/wstun-relay
+WSTUND_BIN=$WSTUN_BUILDDIR/src/wstund
+WST_ID=${WST_ID:-w$$}
+WST_LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/wstun-test.XXXXXX")
+WST_PIDS=()
+WST_NETNS=()
+WST_RELAY_IP=198.18.0.1
+WST_RELAY_URL=ws://$WST_RELAY_IP:80
+WST_METRICS=127.0.0.1:9180
+WST_FAILED=0
+
+wst_log() { echo "# $*"; }
+
+wst_fail() {
+  echo "FAIL: $*"
+  WST_FAILED=1
+  exit 1
+}
+
+wst_ns() { # wst_ns relay | wst_ns N
+  if [ "$1" = relay ]; then echo "$WST_ID-r"; else echo "$WST_ID-c$1"; fi
+}
+
+wst_cleanup() {
+  local rc=$?
+  local pid
+  for pid in "${WST_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null
+  done
+  for pid in "${WST_PIDS[@]}"; do
+    for _ in $(seq 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  local ns
+  for ns in "${WST_NETNS[@]}"; do
+    ip netns del "$ns" 2>/dev/null
+  done
+  if [ "$rc" -ne 0 ] || [ "$WST_FAILED" -ne 0 ]; then
+    local f
+    for f in "$WST_LOGDIR"/*.log; do
+      [ -f "$f" ] || continue
+      echo "----- $(basename "$f") (last 30 lines)"
+      tail -n 30 "$f"
+    done
+  fi
+  rm -rf "$WST_LOGDIR"
+  exit "$rc"
+}
+trap wst_cleanup EXIT
+trap 'exit 130' INT TERM
+
+wst_require_root() {
+  if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
+    echo "SKIP: needs root and /dev/net/tun"
+    exit 77
+  fi
+}
+
+# wst_world N: the relay namespace and N client namespaces
+wst_world() {
+  local n=$1 i r c
+  wst_require_root
+  r=$(wst_ns relay)
+  ip netns add "$r" || wst_fail "cannot add namespace $r"
+  WST_NETNS+=("$r")
+  ip -n "$r" link set lo up
+  ip -n "$r" link add br0 type bridge
+  ip -n "$r" addr add "$WST_RELAY_IP/24" dev br0
+  ip -n "$r" link set br0 up
+  for i in $(seq "$n"); do
+    c=$(wst_ns "$i")
+    ip netns add "$c" || wst_fail "cannot add namespace $c"
+    WST_NETNS+=("$c")
+    ip -n "$c" link set lo up
+    ip link add "$WST_ID-v$i" netns "$c" type veth peer name "p$i" netns "$r"
+    ip -n "$c" link set "$WST_ID-v$i" name eth0
+    ip -n "$c" addr add "198.18.0.$((i + 1))/24" dev eth0
+    ip -n "$c" link set eth0 up
+    ip -n "$r" link set "p$i" master br0 up
+  done
+}
+
+# wst_bg NAME NS CMD...: runs CMD in namespace NS, log in NAME.log
+wst_bg() {
+  local name=$1 ns=$2
+  shift 2
+  ip netns exec "$ns" "$@" >"$WST_LOGDIR/$name.log" 2>&1 &
+  WST_PIDS+=($!)
+  eval "WST_PID_${name//[^a-zA-Z0-9]/_}=$!"
+}
+
+wst_pid() { local v="WST_PID_${1//[^a-zA-Z0-9]/_}"; echo "${!v}"; }
+
+wst_stop() { # wst_stop NAME: SIGTERM and wait (bounded)
+  local pid
+  pid=$(wst_pid "$1")
+  kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  wait "$pid" 2>/dev/null
+}
+
+wst_logfile() { echo "$WST_LOGDIR/$1.log"; }
+
+# wst_wait SECONDS CMD...: polls CMD until it succeeds
+wst_wait() {
+  local t=$1
+  shift
+  local end=$((SECONDS + t))
+  while ! "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -ge "$end" ] && return 1
+    sleep 0.05
+  done
+}
+
+wst_listening() { # wst_listening NS PORT: a TCP socket listens on PORT in NS
+  ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .
+}
+
+# wst_relay ARGS...: starts the relay with metrics on 127.0.0.1:9180
+wst_relay() {
+  local r
+  r=$(wst_ns relay)
+  wst_bg relay "$r" "$RELAY_BIN" --listen "$WST_RELAY_URL" --metrics "$WST_METRICS" "$@"
+  wst_wait 10 wst_listening "$r" 80 || wst_fail "relay did not start"
+}
+
+wst_has_addr() { ip -n "$1" -o addr show dev "$2" 2>/dev/null | grep -q "inet "; }
+
+# wst_client N ARGS...: connects client N (device wstun0) and waits for it
+wst_client() {
+  local i=$1 c
+  shift
+  c=$(wst_ns "$i")
+  wst_bg "client$i" "$c" "$WSTUND_BIN" --connect "$WST_RELAY_URL" --interface wstun0 "$@"
+  wst_wait 10 wst_has_addr "$c" wstun0 || wst_fail "client $i did not come up"
+}
+
+wst_addr4() { ip -n "$(wst_ns "$1")" -4 -o addr show dev wstun0 | awk '{print $4}' | cut -d/ -f1; }
+wst_addr6() { ip -n "$(wst_ns "$1")" -6 -o addr show dev wstun0 scope global | awk '{print $4}' | cut -d/ -f1; }
+
+# wst_metrics: the relay's Prometheus text
+wst_metrics() {
+  ip netns exec "$(wst_ns relay)" bash -c \
+    "exec 3<>/dev/tcp/${WST_METRICS%:*}/${WST_METRICS#*:} && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3"
+}
+
+# wst_metric NAME[{labels}]: one value
+wst_metric() {
+  wst_metrics | awk -v k="$1" '$1 == k { print $2 }'
+}
+
+wst_in() { # wst_in N CMD...: runs CMD in client N's namespace
+  local i=$1
+  shift
+  ip netns exec "$(wst_ns "$i")" "$@"
+}
+
+wst_pass() {
+  echo "PASS: $*"
+}
