@@ -210,8 +210,12 @@ on_tun_readable (int fd, GIOCondition condition, gpointer user_data)
   for (guint i = 0; i < MAX_TUN_READS; i++) {
     ssize_t n;
 
-    if (wstun_batch_room (tx) < TUN_READ_ROOM && !flush_tx (self))
-      break;
+    if (wstun_batch_full (tx, TUN_READ_ROOM)) {
+      /* stop as soon as the socket stops taking whole frames: the queue
+       * behind it must not grow by a frame per read */
+      if (!flush_tx (self) || wstun_ws_get_backlog (self->ws) > 0)
+        break;
+    }
     n = read (fd, wstun_batch_payload (tx) + tx->len, wstun_batch_room (tx));
     if (n < 0) {
       if (errno == EINTR)

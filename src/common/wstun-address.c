@@ -133,8 +133,9 @@ wstun_prefix_parse (const char *str, WstunPrefix *out, GError **error)
     return FALSE;
 
   max = out->addr.family == AF_INET ? 32 : 128;
+  /* digits only: strtoull would also take blanks and a sign ("/ 24", "/+24", "/-0") */
   len = g_ascii_strtoull (slash + 1, &end, 10);
-  if (slash[1] == '\0' || *end != '\0' || len > max) {
+  if (!g_ascii_isdigit (slash[1]) || *end != '\0' || len > max) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
                  _ ("“%s” has an invalid prefix length (0 to %u)"), str, max);
     return FALSE;

@@ -24,7 +24,10 @@ static gboolean G_GNUC_PRINTF (2, 3) bad (GError **error, const char *format, ..
 }
 
 /* json-glib's parser recurses per nesting level; refuse deep documents
- * before it sees them so hostile input cannot exhaust the stack. */
+ * before it sees them so hostile input cannot exhaust the stack. json-glib
+ * also reads single-quoted strings and comments, where a '"' would make
+ * this count skip the brackets that follow: strict JSON has neither, so
+ * refuse them here. */
 static gboolean
 check_depth (const char *data, gsize len, GError **error)
 {
@@ -41,6 +44,8 @@ check_depth (const char *data, gsize len, GError **error)
         in_string = FALSE;
     } else if (c == '"') {
       in_string = TRUE;
+    } else if (c == '\'' || c == '/') {
+      return bad (error, _ ("Control message is not valid JSON: unexpected “%c”"), c);
     } else if (c == '{' || c == '[') {
       if (++depth > WSTUN_CONTROL_MAX_DEPTH)
         return bad (error, _ ("Control message nested deeper than %d levels"),
@@ -210,6 +215,11 @@ wstun_control_parse (const char *data, gsize len, GError **error)
 
   if (len > WSTUN_CONTROL_MAX_SIZE) {
     bad (error, _ ("Control message larger than %d bytes"), WSTUN_CONTROL_MAX_SIZE);
+    return NULL;
+  }
+  /* json-glib refuses a NULL buffer with a critical, even for length 0 */
+  if (len == 0) {
+    bad (error, _ ("Control message is empty"));
     return NULL;
   }
   if (!check_depth (data, len, error))

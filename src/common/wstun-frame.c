@@ -98,10 +98,34 @@ wstun_batch_free (WstunBatch *batch)
   g_free (batch);
 }
 
+/* WSTUN_BATCH_PACKETS=N caps the packets per frame a sender builds. It
+ * exists for the benchmark's ladder (N=1 is one packet per message, as the
+ * original design sent), not for production use. */
+static guint
+batch_limit (void)
+{
+  static gsize limit = 0;
+
+  if (g_once_init_enter (&limit)) {
+    const char *env = g_getenv ("WSTUN_BATCH_PACKETS");
+    guint64 n = env != NULL ? g_ascii_strtoull (env, NULL, 10) : 0;
+
+    g_once_init_leave (&limit, n >= 1 && n <= WSTUN_FRAME_MAX_PACKETS ? n
+                                                                      : WSTUN_FRAME_MAX_PACKETS);
+  }
+  return limit;
+}
+
+gboolean
+wstun_batch_full (const WstunBatch *batch, gsize next_len)
+{
+  return next_len > wstun_batch_room (batch) || batch->packets >= batch_limit ();
+}
+
 gboolean
 wstun_batch_append (WstunBatch *batch, const guint8 *packet, gsize len)
 {
-  if (len > wstun_batch_room (batch) || batch->packets >= WSTUN_FRAME_MAX_PACKETS)
+  if (wstun_batch_full (batch, len))
     return FALSE;
   memcpy (wstun_batch_payload (batch) + batch->len, packet, len);
   batch->len += len;

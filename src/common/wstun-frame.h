@@ -61,6 +61,8 @@ wstun_batch_room (const WstunBatch *batch)
 {
   return WSTUN_FRAME_MAX - batch->len;
 }
+/* Whether a packet of @next_len bytes would not fit (flush first). */
+gboolean wstun_batch_full (const WstunBatch *batch, gsize next_len);
 /* Appends one packet; FALSE when it does not fit (flush first). */
 gboolean wstun_batch_append (WstunBatch *batch, const guint8 *packet, gsize len);
 void wstun_batch_reset (WstunBatch *batch);

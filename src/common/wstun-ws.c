@@ -4,7 +4,9 @@
 #include "wstun-ws.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "wstun-error.h"
 
@@ -20,6 +22,9 @@
 #define DEFAULT_MAX_BACKLOG (1024 * 1024)
 /* Control frames (close, pong, text) may exceed the data backlog by this. */
 #define CONTROL_ALLOWANCE (256 * 1024 + WSTUN_WS_HEADROOM)
+/* RFC 6455 10.3 wants masking keys from a strong entropy source; fetch
+ * them from the kernel in batches so that costs one syscall per 64 frames. */
+#define MASK_KEY_BATCH 64
 #define CLOSE_TIMEOUT_MS  3000
 
 typedef enum {
@@ -57,13 +62,15 @@ struct _WstunWs {
   gsize out_tail;
   GSource *out_source;
   gsize max_backlog;
-  GRand *rand;
+  guint32 mask_keys[MASK_KEY_BATCH]; /* strong random masking keys, used in turn */
+  guint n_mask_keys;
 
   guint16 close_code;
   char *close_reason;
   GError *close_error;
   GSource *close_timeout;
   gboolean closed_emitted;
+  gboolean lingering; /* failed: input is read and dropped until the peer closes */
 
   guint keepalive;
   GSource *keepalive_source;
@@ -193,9 +200,10 @@ on_output (GObject *stream, gpointer user_data)
   self->out_head = self->out_tail = 0;
   destroy_source (&self->out_source);
   release_queue_memory (self);
-  if (self->state == STATE_FLUSHING)
-    close_stream (self);
-  else if (self->state == STATE_OPEN && self->cb.drained != NULL)
+  if (self->state == STATE_FLUSHING) {
+    if (!self->lingering)
+      close_stream (self);
+  } else if (self->state == STATE_OPEN && self->cb.drained != NULL)
     self->cb.drained (self, self->user_data);
   return G_SOURCE_REMOVE;
 }
@@ -208,6 +216,27 @@ watch_output (WstunWs *self)
   self->out_source = g_pollable_output_stream_create_source (self->output, NULL);
   g_source_set_callback (self->out_source, G_SOURCE_FUNC (on_output), self, NULL);
   g_source_attach (self->out_source, g_main_context_get_thread_default ());
+}
+
+static guint32
+next_mask_key (WstunWs *self)
+{
+  if (self->n_mask_keys == 0) {
+    gsize got = 0;
+
+    while (got < sizeof self->mask_keys) {
+      ssize_t n = getrandom ((guint8 *) self->mask_keys + got, sizeof self->mask_keys - got, 0);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) /* no getrandom(): GLib's generator, seeded from /dev/urandom */
+        break;
+      got += n;
+    }
+    for (gsize i = got / sizeof (guint32); i < MASK_KEY_BATCH; i++)
+      self->mask_keys[i] = g_random_int ();
+    self->n_mask_keys = MASK_KEY_BATCH;
+  }
+  return self->mask_keys[--self->n_mask_keys];
 }
 
 static gsize
@@ -234,7 +263,7 @@ write_header (WstunWs *self, WstunWsOpcode opcode, guint8 *payload, gsize len)
     hlen = 10;
   }
   if (self->role == WSTUN_WS_ROLE_CLIENT) {
-    guint32 key = g_rand_int (self->rand);
+    guint32 key = next_mask_key (self);
     hdr[1] |= 0x80;
     memcpy (hdr + hlen, &key, 4);
     wstun_ws_mask (payload, len, hdr + hlen, 0);
@@ -386,13 +415,18 @@ start_close_timeout (WstunWs *self)
   g_source_attach (self->close_timeout, g_main_context_get_thread_default ());
 }
 
-/* Flushes what is queued, then closes the stream (bounded by a timeout). */
+/* Flushes what is queued, then closes the stream (bounded by a timeout).
+ * With @linger, input is read and dropped until the peer closes its side:
+ * closing a TCP socket that has unread input resets the connection, and
+ * the peer would then likely lose the close frame we just sent it. */
 static void
-flush_and_close (WstunWs *self)
+flush_and_close (WstunWs *self, gboolean linger)
 {
   self->state = STATE_FLUSHING;
-  destroy_source (&self->in_source);
-  if (backlog (self) == 0) {
+  self->lingering = linger && self->in_source != NULL;
+  if (!self->lingering)
+    destroy_source (&self->in_source);
+  if (backlog (self) == 0 && !self->lingering) {
     close_stream (self);
     return;
   }
@@ -476,10 +510,30 @@ fail (WstunWs *self, guint16 code, const char *message)
     send_close_frame (self, code, message);
   }
   if (self->state != STATE_CLOSED)
-    flush_and_close (self);
+    flush_and_close (self, TRUE);
 }
 
 /* ---- input ----------------------------------------------------------- */
+
+/* g_utf8_validate_len() refuses U+0000, which UTF-8 (RFC 3629) and so
+ * RFC 6455 allow in text. A NUL byte never occurs inside a multi-byte
+ * sequence, so validating the pieces between NUL bytes is exact. */
+static gboolean
+utf8_valid (const guint8 *data, gsize len)
+{
+  while (len > 0) {
+    const guint8 *nul = memchr (data, 0, len);
+    gsize n = nul != NULL ? (gsize) (nul - data) : len;
+
+    if (!g_utf8_validate_len ((const char *) data, n, NULL))
+      return FALSE;
+    if (nul == NULL)
+      break;
+    data += n + 1;
+    len -= n + 1;
+  }
+  return TRUE;
+}
 
 static gboolean
 valid_close_code (guint code)
@@ -497,7 +551,7 @@ deliver (WstunWs *self, WstunWsOpcode opcode, guint8 *data, gsize len)
 {
   if (self->state != STATE_OPEN) /* after our close, data is ignored */
     return;
-  if (opcode == WSTUN_WS_OPCODE_TEXT && !g_utf8_validate_len ((const char *) data, len, NULL)) {
+  if (opcode == WSTUN_WS_OPCODE_TEXT && !utf8_valid (data, len)) {
     fail (self, WSTUN_WS_CLOSE_BAD_DATA, _ ("Text message is not valid UTF-8"));
     return;
   }
@@ -521,7 +575,7 @@ handle_close (WstunWs *self, guint8 *data, gsize len)
       fail (self, WSTUN_WS_CLOSE_PROTOCOL_ERROR, _ ("Close frame with an invalid code"));
       return;
     }
-    if (!g_utf8_validate_len ((const char *) data + 2, len - 2, NULL)) {
+    if (!utf8_valid (data + 2, len - 2)) {
       fail (self, WSTUN_WS_CLOSE_BAD_DATA, _ ("Close reason is not valid UTF-8"));
       return;
     }
@@ -535,7 +589,7 @@ handle_close (WstunWs *self, guint8 *data, gsize len)
     self->close_reason = g_steal_pointer (&reason);
     send_close_frame (self, code, NULL);
     if (self->state != STATE_CLOSED)
-      flush_and_close (self);
+      flush_and_close (self, FALSE);
   } else if (self->state == STATE_CLOSING) {
     close_stream (self);
   }
@@ -731,6 +785,10 @@ on_input (GObject *stream, gpointer user_data)
     got_data = TRUE;
     self->in_end += n;
     budget -= MIN ((gsize) n, budget);
+    if (self->lingering) {
+      self->in_start = self->in_end = self->in_need = 0;
+      continue;
+    }
     process_input (self);
   }
 
@@ -902,7 +960,6 @@ wstun_ws_finalize (GObject *object)
   g_free (self->in_buf);
   g_free (self->out_buf);
   g_clear_pointer (&self->frag, g_byte_array_unref);
-  g_rand_free (self->rand);
   g_free (self->close_reason);
   g_clear_error (&self->close_error);
   G_OBJECT_CLASS (wstun_ws_parent_class)->finalize (object);
@@ -922,6 +979,5 @@ wstun_ws_init (WstunWs *self)
 {
   self->max_message = DEFAULT_MAX_MESSAGE;
   self->max_backlog = DEFAULT_MAX_BACKLOG;
-  self->rand = g_rand_new ();
   self->rtt = -1;
 }

@@ -110,8 +110,11 @@ wstun_leases_claim (WstunLeases *leases, WstunRouterPeer *peer, const WstunAddr 
                  WSTUN_ROUTER_PEER_MAX_ADDRS);
     return FALSE;
   }
-  /* inside a pool, keep the pool from handing it out too */
-  if (pool != NULL && wstun_pool_contains (pool, addr) && !wstun_pool_reserve (pool, addr, error))
+  /* inside a pool's prefix only client addresses may be claimed (not the
+   * network, the relay's own or the broadcast address), and the pool must
+   * not hand the address out again */
+  if (pool != NULL && wstun_prefix_contains (wstun_pool_get_prefix (pool), addr) &&
+      !wstun_pool_reserve (pool, addr, error))
     return FALSE;
   if (!wstun_router_add (leases->router, peer, addr, error)) {
     if (pool != NULL)

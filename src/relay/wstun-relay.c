@@ -89,6 +89,14 @@ refuse_http (WstunRelay *self, SoupServerMessage *msg, guint status, const char 
       g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
   g_debug ("refused %s with HTTP %u: %s", ip ? ip : "?", status, reason);
   self->refused++;
+  /* A refused client wanted a WebSocket, not a persistent HTTP connection:
+   * close it after the answer. Otherwise libsoup keeps it open for another
+   * request, never noticing when the client half-closes (each refusal
+   * left a socket in CLOSE_WAIT for the relay's lifetime), and clients that
+   * wait for the close before reporting the status (Python's websockets)
+   * hang until their own timeout instead of seeing the refusal. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                "close");
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, body,
                                     strlen (body));

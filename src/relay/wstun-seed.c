@@ -32,7 +32,8 @@ parse_addr (const char *start, gsize len, WstunAddr *addr)
 {
   char buf[WSTUN_ADDR_STRLEN];
 
-  if (len == 0 || len >= sizeof buf)
+  /* a NUL would end the string early and hide what follows it */
+  if (len == 0 || len >= sizeof buf || memchr (start, '\0', len) != NULL)
     return FALSE;
   memcpy (buf, start, len);
   buf[len] = '\0';

@@ -214,7 +214,13 @@ handle_seed (WstunSession *self, const char *text, gsize len)
     return;
   }
 
-  if (kind == WSTUN_SEED_REGISTER || self->peer.n_addrs == 0) {
+  /* A freshly configured TUN device first sends link-local chatter (IPv6
+   * router solicitations and MLD reports from fe80::/10 or ::). Such a
+   * source is no address the client can be reached at: it does not
+   * register the client (which would refuse and close it), and the packet
+   * is dropped below like any packet of a source the client does not hold. */
+  if (kind == WSTUN_SEED_REGISTER ||
+      (self->peer.n_addrs == 0 && wstun_addr_is_forwardable (&info.src))) {
     const WstunAddr *own = kind == WSTUN_SEED_REGISTER ? &addr : &info.src;
     char buf[WSTUN_ADDR_STRLEN];
 
