@@ -178,3 +178,98 @@ wst_in() { # wst_in N CMD...: runs CMD in client N's namespace
 wst_pass() {
   echo "PASS: $*"
 }
+
+# Process accounting for tests that measure what they started (by wst_bg NAME).
+
+wst_ended() { # wst_ended NAME: its process has exited (bash reaps its children)
+  ! kill -0 "$(wst_pid "$1")" 2>/dev/null
+}
+
+# wst_cpu_ticks NAME: user + system CPU time of NAME's process, in clock
+# ticks (getconf CLK_TCK per second). Fields are counted from the last ")"
+# because the command name in parentheses may contain spaces.
+wst_cpu_ticks() {
+  local stat f
+  stat=$(cat "/proc/$(wst_pid "$1")/stat" 2>/dev/null) || return 1
+  read -ra f <<<"${stat##*) }"
+  echo $((f[11] + f[12]))
+}
+
+# wst_vm_kb NAME FIELD: one Vm* figure (VmRSS, VmHWM...) of NAME's process, in kB
+wst_vm_kb() {
+  awk -v k="$2:" '$1 == k { print $2; found = 1 } END { exit !found }' \
+    "/proc/$(wst_pid "$1")/status" 2>/dev/null
+}
+
+# Python test tools (tests/tools/*.py, tests/seed/*.py). They run with the
+# system interpreter, which has python3-websockets; a python3 earlier in
+# PATH (pyenv, venv) may not.
+
+WST_PYTHON=/usr/bin/python3
+WST_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WST_TOOLS=$WST_TESTS/tools
+
+wst_require_python() { # skips the test unless the tools can run
+  if ! "$WST_PYTHON" -c 'import websockets' 2>/dev/null; then
+    echo "SKIP: needs $WST_PYTHON with websockets (apt-get install python3-websockets)"
+    exit 77
+  fi
+}
+
+# wst_tool N TOOL ARGS...: runs tests/tools/TOOL.py in client N's namespace
+wst_tool() {
+  local i=$1 tool=$2
+  shift 2
+  wst_in "$i" "$WST_PYTHON" "$WST_TOOLS/$tool.py" "$@"
+}
+
+# wst_exit_status NAME SECONDS: waits (bounded) for NAME's process to end and
+# sets WST_STATUS to its exit status; returns 1 if it is still running. Not
+# in $(...): only the shell that started a process can collect its status.
+wst_exit_status() {
+  local pid end
+  pid=$(wst_pid "$1")
+  end=$((SECONDS + $2))
+  WST_STATUS=
+  while kill -0 "$pid" 2>/dev/null; do
+    [ "$SECONDS" -ge "$end" ] && return 1
+    sleep 0.05
+  done
+  wait "$pid"
+  WST_STATUS=$?
+}
+
+# wst_has_dev N DEV: the device exists in client N's namespace
+wst_has_dev() { ip -n "$(wst_ns "$1")" link show dev "$2" >/dev/null 2>&1; }
+wst_no_dev() { ! wst_has_dev "$@"; }
+
+# wst_counter N STAT [DEV]: a statistics counter (rx_packets, tx_bytes...) of
+# DEV (default wstun0) in client N's namespace
+wst_counter() {
+  wst_in "$1" cat "/sys/class/net/${3:-wstun0}/statistics/$2"
+}
+
+# wst_drops REASON: the relay's wstun_relay_dropped_total{reason="REASON"};
+# fails when the relay does not report it
+wst_drops() {
+  local v
+  v=$(wst_metric "wstun_relay_dropped_total{reason=\"$1\"}")
+  [ -n "$v" ] && echo "$v"
+}
+
+wst_log_has() { # wst_log_has NAME ERE: NAME's log has a line matching ERE
+  grep -Eq -- "$2" "$(wst_logfile "$1")"
+}
+
+# wst_metric_ge NAME[{labels}] MIN: the relay's metric is at least MIN (for wst_wait)
+wst_metric_ge() {
+  local v
+  v=$(wst_metric "$1")
+  [ -n "$v" ] && [ "$v" -ge "$2" ]
+}
+
+wst_json() { # wst_json KEY: the value of KEY in the JSON object on stdin
+  "$WST_PYTHON" -c 'import json, sys
+v = json.load(sys.stdin).get(sys.argv[1])
+print("" if v is None else v)' "$1"
+}
