@@ -818,6 +818,13 @@ on_keepalive (gpointer user_data)
   }
   if (self->state != STATE_OPEN)
     return G_SOURCE_CONTINUE;
+  /* an idle connection gives back its input buffer (up to a frame's size),
+   * so a relay's memory follows its active clients, not all of them */
+  if (self->in_start == self->in_end &&
+      now - self->last_rx >= (gint64) self->keepalive * G_USEC_PER_SEC) {
+    g_clear_pointer (&self->in_buf, g_free);
+    self->in_cap = self->in_start = self->in_end = self->in_need = 0;
+  }
   self->ping_sent = now;
   memcpy (payload, &now, sizeof now);
   send_copy (self, WSTUN_WS_OPCODE_PING, payload, sizeof payload);
