@@ -30,6 +30,9 @@ struct _WstunConnection {
 
   char *url;
   char *interface_wish;
+  char *token;
+  char *ca_file;
+  char *pin_sha256;
   gboolean manage_ip;
   guint mtu_wish;
 
@@ -643,6 +646,30 @@ wstun_connection_set_interface_name (WstunConnection *self, const char *name)
 }
 
 void
+wstun_connection_set_token (WstunConnection *self, const char *token)
+{
+  g_return_if_fail (WSTUN_IS_CONNECTION (self));
+  g_free (self->token);
+  self->token = g_strdup (token);
+}
+
+void
+wstun_connection_set_ca_file (WstunConnection *self, const char *path)
+{
+  g_return_if_fail (WSTUN_IS_CONNECTION (self));
+  g_free (self->ca_file);
+  self->ca_file = g_strdup (path);
+}
+
+void
+wstun_connection_set_pin_sha256 (WstunConnection *self, const char *pin)
+{
+  g_return_if_fail (WSTUN_IS_CONNECTION (self));
+  g_free (self->pin_sha256);
+  self->pin_sha256 = g_strdup (pin);
+}
+
+void
 wstun_connection_set_manage_ip (WstunConnection *self, gboolean manage_ip)
 {
   g_return_if_fail (WSTUN_IS_CONNECTION (self));
@@ -777,6 +804,9 @@ wstun_connection_finalize (GObject *object)
 
   g_free (self->url);
   g_free (self->interface_wish);
+  g_free (self->token);
+  g_free (self->ca_file);
+  g_free (self->pin_sha256);
   g_free (self->interface);
   g_free (self->address4);
   g_free (self->address6);

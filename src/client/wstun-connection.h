@@ -49,6 +49,13 @@ void wstun_connection_set_manage_ip (WstunConnection *self, gboolean manage_ip);
 /* A tunnel MTU below the relay's; 0 takes the relay's. */
 void wstun_connection_set_mtu (WstunConnection *self, guint mtu);
 
+/* Security settings (see README, "Security"): the bearer token sent in the
+ * upgrade request, a CA file to trust instead of the system's CAs, and a
+ * base64 SHA-256 pin of the relay's public key (SubjectPublicKeyInfo). */
+void wstun_connection_set_token (WstunConnection *self, const char *token);
+void wstun_connection_set_ca_file (WstunConnection *self, const char *path);
+void wstun_connection_set_pin_sha256 (WstunConnection *self, const char *pin);
+
 void wstun_connection_start (WstunConnection *self);
 void wstun_connection_stop (WstunConnection *self);
 
