@@ -6,7 +6,10 @@ WSTUN_PACKAGES=(
   # build
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libnl-3-dev libnl-route-3-dev
+  libgnutls28-dev libpolkit-gobject-1-dev libdbus-1-dev systemd
   glib-networking
+  # D-Bus service tests: a private bus, busctl (systemd), gdbus; TLS test certificates
+  dbus-daemon libglib2.0-bin openssl
   # tests, demo and benchmark
   iproute2 iputils-ping iperf3 procps python3 python3-websockets
 )

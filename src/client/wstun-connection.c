@@ -13,6 +13,7 @@
 #include "wstun-error.h"
 #include "wstun-frame.h"
 #include "wstun-netlink.h"
+#include "wstun-pin.h"
 #include "wstun-tun.h"
 #include "wstun-ws.h"
 
@@ -40,6 +41,10 @@ struct _WstunConnection {
   gboolean stopping;
   SoupSession *session;
   GCancellable *cancellable;
+  SoupMessage *msg;                   /* the upgrade request, during the handshake */
+  GTlsCertificateFlags tls_errors;    /* why the relay's certificate was refused */
+  char *peer_pin;                     /* pin of the certificate the relay showed */
+  gboolean pin_matched;
   SoupWebsocketConnection *soup_conn; /* did the upgrade; inert afterwards */
   WstunWs *ws;
   GSource *handshake_timeout;
@@ -57,6 +62,8 @@ struct _WstunConnection {
   char *last_error;
   WstunConnectionStats stats;
   gint64 last_complaint;
+  GSource *stats_timer; /* runs while the counters move: "stats-changed" */
+  WstunConnectionStats stats_reported;
 };
 
 enum {
@@ -72,6 +79,12 @@ enum {
   N_PROPS,
 };
 static GParamSpec *props[N_PROPS];
+
+enum {
+  SIGNAL_STATS_CHANGED,
+  N_SIGNALS,
+};
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (WstunConnection, wstun_connection, G_TYPE_OBJECT)
 
@@ -169,6 +182,37 @@ fail (WstunConnection *self, const char *message)
              self->stopping ? WSTUN_CONNECTION_STATE_DISCONNECTED : WSTUN_CONNECTION_STATE_FAILED);
 }
 
+/* ---- counters: "stats-changed" at most once a second while they move -- */
+
+static gboolean
+on_stats_tick (gpointer user_data)
+{
+  WstunConnection *self = user_data;
+  const WstunConnectionStats *now = &self->stats, *then = &self->stats_reported;
+
+  if (now->rx_packets == then->rx_packets && now->tx_packets == then->tx_packets &&
+      now->rx_bytes == then->rx_bytes && now->tx_bytes == then->tx_bytes &&
+      now->dropped_packets == then->dropped_packets) {
+    /* no traffic since the last tick: sleep until the next packet */
+    g_clear_pointer (&self->stats_timer, g_source_unref);
+    return G_SOURCE_REMOVE;
+  }
+  self->stats_reported = self->stats;
+  g_signal_emit (self, signals[SIGNAL_STATS_CHANGED], 0);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Called where the counters may have changed; costs a test per burst. */
+static void
+stats_touched (WstunConnection *self)
+{
+  if (self->stats_timer != NULL)
+    return;
+  self->stats_timer = g_timeout_source_new_seconds (1);
+  g_source_set_callback (self->stats_timer, on_stats_tick, self, NULL);
+  g_source_attach (self->stats_timer, g_main_context_get_thread_default ());
+}
+
 /* ---- data path: TUN -> relay ----------------------------------------- */
 
 static gboolean on_tun_readable (int fd, GIOCondition condition, gpointer user_data);
@@ -233,6 +277,7 @@ on_tun_readable (int fd, GIOCondition condition, gpointer user_data)
     tx->packets++;
   }
   flush_tx (self);
+  stats_touched (self);
 
   /* the socket is full: leave packets in the device queue (the kernel's
    * own backpressure) until the relay connection drains */
@@ -255,6 +300,7 @@ receive_frame (WstunConnection *self, guint8 *data, gsize len)
   guint n_packets = 0;
   int fd;
 
+  stats_touched (self);
   status = wstun_frame_validate (data, len, WSTUN_FRAME_MAX_PACKETS, &n_packets, NULL, NULL);
   if (status != WSTUN_FRAME_OK) {
     self->stats.dropped_packets++;
@@ -416,7 +462,7 @@ on_ws_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error
               gpointer user_data)
 {
   WstunConnection *self = user_data;
-  g_autoptr (WstunConnection) hold = g_object_ref (self);
+  g_autoptr (WstunConnection) hold G_GNUC_UNUSED = g_object_ref (self);
   g_autofree char *msg = NULL;
 
   (void) ws;
@@ -472,6 +518,124 @@ take_over_stream (SoupWebsocketConnection *conn, GError **error)
   return soup_websocket_connection_get_io_stream (conn);
 }
 
+/* ---- handshake: TLS, token ------------------------------------------- */
+
+static char *
+describe_tls_errors (GTlsCertificateFlags flags)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  static const struct {
+    GTlsCertificateFlags flag;
+    const char *text;
+  } reasons[] = {
+    { G_TLS_CERTIFICATE_UNKNOWN_CA,
+      N_ ("it is not signed by a trusted certificate authority (set ca-file, or pin-sha256)") },
+    { G_TLS_CERTIFICATE_BAD_IDENTITY, N_ ("it was issued for another host name") },
+    { G_TLS_CERTIFICATE_NOT_ACTIVATED, N_ ("it is not valid yet") },
+    { G_TLS_CERTIFICATE_EXPIRED, N_ ("it has expired") },
+    { G_TLS_CERTIFICATE_REVOKED, N_ ("it has been revoked") },
+    { G_TLS_CERTIFICATE_INSECURE, N_ ("it uses an insecure algorithm") },
+    { G_TLS_CERTIFICATE_GENERIC_ERROR, N_ ("it could not be verified") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++) {
+    if (flags & reasons[i].flag)
+      g_string_append_printf (out, "%s%s", out->len > 0 ? "; " : "", _ (reasons[i].text));
+  }
+  if (out->len == 0)
+    g_string_append (out, _ ("it could not be verified"));
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+describe_handshake_error (WstunConnection *self, const GError *error)
+{
+  guint status = self->msg != NULL ? soup_message_get_status (self->msg) : 0;
+
+  if (self->peer_pin != NULL && !self->pin_matched && self->pin_sha256 != NULL)
+    return g_strdup_printf (_ ("The relay's public key does not match pin-sha256 (the relay "
+                               "presented pin-sha256:%s)"),
+                            self->peer_pin);
+  if (self->tls_errors != 0) {
+    g_autofree char *why = describe_tls_errors (self->tls_errors);
+    return g_strdup_printf (_ ("The relay's TLS certificate was refused: %s"), why);
+  }
+  switch (status) {
+  case SOUP_STATUS_UNAUTHORIZED:
+    return g_strdup (self->token != NULL
+                       ? _ ("The relay refused the token (HTTP 401): it is unknown or revoked")
+                       : _ ("The relay requires a token (HTTP 401): set token-file"));
+  case 429:
+    return g_strdup (_ ("The relay refuses this address for now: too many failed "
+                        "authentications (HTTP 429)"));
+  case SOUP_STATUS_SERVICE_UNAVAILABLE:
+    return g_strdup (_ ("The relay is full or shutting down (HTTP 503)"));
+  case SOUP_STATUS_BAD_REQUEST:
+    return g_strdup_printf (_ ("The relay refused the WebSocket upgrade (HTTP 400): %s"),
+                            soup_message_get_reason_phrase (self->msg));
+  case SOUP_STATUS_NOT_FOUND:
+    return g_strdup_printf (_ ("No wstun relay at %s (HTTP 404)"), self->url);
+  default:
+    if (status >= 300)
+      return g_strdup_printf (_ ("The relay answered HTTP %u %s instead of upgrading"), status,
+                              soup_message_get_reason_phrase (self->msg));
+    return g_strdup_printf (_ ("Cannot connect to %s: %s"), self->url, error->message);
+  }
+}
+
+/* Called only when the certificate failed the CA checks: a pin, if set,
+ * decides instead, as openconnect's --servercert does. */
+static gboolean
+on_accept_certificate (SoupMessage *msg, GTlsCertificate *certificate, GTlsCertificateFlags errors,
+                       WstunConnection *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  (void) msg;
+  self->tls_errors = errors;
+  if (self->pin_sha256 == NULL)
+    return FALSE;
+  g_free (self->peer_pin);
+  self->peer_pin = wstun_pin_for_certificate (certificate, &error);
+  if (self->peer_pin == NULL) {
+    g_warning ("%s: %s", self->url, error->message);
+    return FALSE;
+  }
+  self->pin_matched = g_str_equal (self->peer_pin, self->pin_sha256);
+  if (self->pin_matched)
+    g_message ("%s: accepting the relay's certificate by its pin", self->url);
+  return self->pin_matched;
+}
+
+/* A certificate the CAs accepted must match the pin too. */
+static gboolean
+check_pin_after_handshake (WstunConnection *self, GError **error)
+{
+  GTlsCertificate *certificate;
+
+  if (self->pin_sha256 == NULL || self->pin_matched)
+    return TRUE;
+  certificate = soup_message_get_tls_peer_certificate (self->msg);
+  if (certificate == NULL) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("pin-sha256 is set but %s is not a wss:// URL"), self->url);
+    return FALSE;
+  }
+  g_free (self->peer_pin);
+  self->peer_pin = wstun_pin_for_certificate (certificate, error);
+  if (self->peer_pin == NULL)
+    return FALSE;
+  if (!g_str_equal (self->peer_pin, self->pin_sha256)) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_NOT_AUTHORIZED,
+                 _ ("The relay's public key does not match pin-sha256 (the relay presented "
+                    "pin-sha256:%s)"),
+                 self->peer_pin);
+    return FALSE;
+  }
+  self->pin_matched = TRUE;
+  return TRUE;
+}
+
 static void
 on_websocket_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -491,12 +655,18 @@ on_websocket_connected (GObject *source, GAsyncResult *result, gpointer user_dat
 
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       return;
-    msg = g_strdup_printf (_ ("Cannot connect to %s: %s"), self->url, error->message);
+    msg = describe_handshake_error (self, error);
     g_warning ("%s", msg);
     fail (self, msg);
     return;
   }
   self->soup_conn = conn;
+  if (!check_pin_after_handshake (self, &error)) {
+    g_warning ("%s: %s", self->url, error->message);
+    fail (self, error->message);
+    return;
+  }
+  g_clear_object (&self->msg);
   if (g_strcmp0 (soup_websocket_connection_get_protocol (conn), WSTUN_SUBPROTOCOL) != 0) {
     g_autofree char *msg = g_strdup_printf (_ ("%s is not a wstun relay (it did not accept the "
                                                "wstun.v1 WebSocket subprotocol)"),
@@ -544,6 +714,7 @@ teardown (WstunConnection *self)
     g_clear_object (&self->ws);
   }
   g_clear_object (&self->soup_conn);
+  g_clear_object (&self->msg);
   g_clear_object (&self->session);
   g_clear_object (&self->tun);
   if (self->tx != NULL)
@@ -551,10 +722,50 @@ teardown (WstunConnection *self)
   set_string (self, &self->interface, NULL, props[PROP_INTERFACE]);
 }
 
+/* The token header, the CA file and the pin, on the upgrade request. */
+static gboolean
+prepare_security (WstunConnection *self, SoupMessage *msg, GError **error)
+{
+  gboolean tls = g_str_equal (g_uri_get_scheme (soup_message_get_uri (msg)), "wss");
+
+  self->tls_errors = 0;
+  self->pin_matched = FALSE;
+  g_clear_pointer (&self->peer_pin, g_free);
+  if (self->token != NULL) {
+    g_autofree char *value = g_strconcat ("Bearer ", self->token, NULL);
+
+    if (!tls)
+      g_warning ("%s: sending the token unencrypted: anyone on the path can read it (use wss://)",
+                 self->url);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
+  }
+  if (self->ca_file != NULL) {
+    g_autoptr (GTlsDatabase) db = NULL;
+    g_autoptr (GError) local = NULL;
+
+    db = g_tls_file_database_new (self->ca_file, &local);
+    if (db == NULL) {
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, _ ("Cannot use ca-file %s: %s"),
+                   self->ca_file, local->message);
+      return FALSE;
+    }
+    /* the CA file replaces the system's CAs for this relay */
+    soup_session_set_tls_database (self->session, db);
+  }
+  if (self->pin_sha256 != NULL && !tls) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("pin-sha256 is set but %s is not a wss:// URL"), self->url);
+    return FALSE;
+  }
+  g_signal_connect_object (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), self, 0);
+  return TRUE;
+}
+
 void
 wstun_connection_start (WstunConnection *self)
 {
   g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GError) error = NULL;
   const char *protocols[] = { WSTUN_SUBPROTOCOL, NULL };
 
   g_return_if_fail (WSTUN_IS_CONNECTION (self));
@@ -573,6 +784,11 @@ wstun_connection_start (WstunConnection *self)
     return;
   }
   self->session = soup_session_new_with_options ("user-agent", "wstund/" PACKAGE_VERSION " ", NULL);
+  if (!prepare_security (self, msg, &error)) {
+    fail (self, error->message);
+    return;
+  }
+  self->msg = g_object_ref (msg);
   self->cancellable = g_cancellable_new ();
   self->handshake_timeout = g_timeout_source_new_seconds (HANDSHAKE_TIMEOUT_SECONDS);
   g_source_set_callback (self->handshake_timeout, on_handshake_timeout, self, NULL);
@@ -661,12 +877,18 @@ wstun_connection_set_ca_file (WstunConnection *self, const char *path)
   self->ca_file = g_strdup (path);
 }
 
-void
-wstun_connection_set_pin_sha256 (WstunConnection *self, const char *pin)
+gboolean
+wstun_connection_set_pin_sha256 (WstunConnection *self, const char *pin, GError **error)
 {
-  g_return_if_fail (WSTUN_IS_CONNECTION (self));
+  g_autofree char *normal = NULL;
+
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), FALSE);
+
+  if (pin != NULL && (normal = wstun_pin_normalize (pin, error)) == NULL)
+    return FALSE;
   g_free (self->pin_sha256);
-  self->pin_sha256 = g_strdup (pin);
+  self->pin_sha256 = g_steal_pointer (&normal);
+  return TRUE;
 }
 
 void
@@ -794,6 +1016,7 @@ wstun_connection_dispose (GObject *object)
   WstunConnection *self = WSTUN_CONNECTION (object);
 
   teardown (self);
+  destroy_source (&self->stats_timer);
   G_OBJECT_CLASS (wstun_connection_parent_class)->dispose (object);
 }
 
@@ -807,6 +1030,7 @@ wstun_connection_finalize (GObject *object)
   g_free (self->token);
   g_free (self->ca_file);
   g_free (self->pin_sha256);
+  g_free (self->peer_pin);
   g_free (self->interface);
   g_free (self->address4);
   g_free (self->address6);
@@ -837,6 +1061,10 @@ wstun_connection_class_init (WstunConnectionClass *klass)
   props[PROP_DNS] = g_param_spec_boxed ("dns", NULL, NULL, G_TYPE_STRV, ro);
   props[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
   g_object_class_install_properties (object_class, N_PROPS, props);
+
+  signals[SIGNAL_STATS_CHANGED] =
+    g_signal_new ("stats-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 }
 
 static void

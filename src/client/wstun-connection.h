@@ -54,7 +54,8 @@ void wstun_connection_set_mtu (WstunConnection *self, guint mtu);
  * base64 SHA-256 pin of the relay's public key (SubjectPublicKeyInfo). */
 void wstun_connection_set_token (WstunConnection *self, const char *token);
 void wstun_connection_set_ca_file (WstunConnection *self, const char *path);
-void wstun_connection_set_pin_sha256 (WstunConnection *self, const char *pin);
+/* Fails for a malformed pin (see wstun_pin_normalize()). */
+gboolean wstun_connection_set_pin_sha256 (WstunConnection *self, const char *pin, GError **error);
 
 void wstun_connection_start (WstunConnection *self);
 void wstun_connection_stop (WstunConnection *self);
@@ -68,6 +69,9 @@ guint wstun_connection_get_mtu (WstunConnection *self);
 const char *const *wstun_connection_get_routes (WstunConnection *self);
 const char *const *wstun_connection_get_dns (WstunConnection *self);
 const char *wstun_connection_get_last_error (WstunConnection *self);
+/* The counters. The signal "stats-changed" (no arguments) announces them at
+ * most once a second while they change, and not at all while no traffic
+ * flows (no timer runs then). */
 const WstunConnectionStats *wstun_connection_get_stats (WstunConnection *self);
 
 G_END_DECLS

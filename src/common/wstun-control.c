@@ -74,6 +74,10 @@ get_string (JsonObject *obj, const char *name, gboolean required, char **out, GE
   value = json_node_get_string (node);
   if (strlen (value) > WSTUN_CONTROL_MAX_STRING)
     return bad (error, _ ("Field “%s” is too long"), name);
+  /* json-glib turns a lone surrogate escape ("\ud800") into bytes that
+   * are not UTF-8; such strings would poison logs, D-Bus and later JSON */
+  if (!g_utf8_validate (value, -1, NULL))
+    return bad (error, _ ("Field “%s” is not valid UTF-8"), name);
   *out = g_strdup (value);
   return TRUE;
 }
@@ -124,6 +128,8 @@ get_strv (JsonObject *obj, const char *name, GStrv *out, GError **error)
       return bad (error, _ ("Field “%s” must be an array of strings"), name);
     if (strlen (json_node_get_string (item)) > WSTUN_CONTROL_MAX_STRING)
       return bad (error, _ ("An entry of “%s” is too long"), name);
+    if (!g_utf8_validate (json_node_get_string (item), -1, NULL))
+      return bad (error, _ ("An entry of “%s” is not valid UTF-8"), name);
     g_strv_builder_add (builder, json_node_get_string (item));
   }
   *out = g_strv_builder_end (builder);

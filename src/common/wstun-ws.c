@@ -186,7 +186,7 @@ static gboolean
 on_output (GObject *stream, gpointer user_data)
 {
   WstunWs *self = user_data;
-  g_autoptr (WstunWs) hold = g_object_ref (self);
+  g_autoptr (WstunWs) hold G_GNUC_UNUSED = g_object_ref (self);
   gssize n;
 
   (void) stream;
@@ -756,7 +756,7 @@ static gboolean
 on_input (GObject *stream, gpointer user_data)
 {
   WstunWs *self = user_data;
-  g_autoptr (WstunWs) hold = g_object_ref (self);
+  g_autoptr (WstunWs) hold G_GNUC_UNUSED = g_object_ref (self);
   gsize budget = READ_BUDGET;
   gboolean got_data = FALSE;
 

@@ -1,102 +1,160 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* wstund: the wstun client service. With --connect it runs one tunnel in
- * the foreground without D-Bus, for servers, containers and tests. */
+/* wstund: the wstun client service. By default the D-Bus service org.wstun
+ * (wstun-daemon.c); with --connect one tunnel in the foreground without
+ * D-Bus, for servers, containers and tests (wstun-foreground.c). */
 #include "config.h"
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <string.h>
 
-#include "wstun-connection.h"
+#include "wstun-daemon.h"
+#include "wstun-dbus-names.h"
+#include "wstun-foreground.h"
+#include "wstun-settings.h"
 
 typedef struct {
-  GMainLoop *loop;
-  WstunConnection *connection;
-  int exit_code;
-} Foreground;
+  /* foreground */
+  char *connect_url;
+  char *token_file;
+  char *ca_file;
+  char *pin_sha256;
+  char *interface;
+  int mtu;
+  gboolean no_manage_ip;
+  /* service */
+  gboolean session;
+  int idle_timeout;
+  gboolean replace;
+} Options;
 
 static void
-on_state (WstunConnection *connection, GParamSpec *pspec, Foreground *fg)
+options_clear (Options *options)
 {
-  (void) pspec;
-  switch (wstun_connection_get_state (connection)) {
-  case WSTUN_CONNECTION_STATE_FAILED:
-    g_printerr ("wstund: %s\n", wstun_connection_get_last_error (connection));
-    fg->exit_code = 1;
-    g_main_loop_quit (fg->loop);
-    break;
-  case WSTUN_CONNECTION_STATE_DISCONNECTED:
-    g_main_loop_quit (fg->loop);
-    break;
-  case WSTUN_CONNECTION_STATE_CONNECTING:
-  case WSTUN_CONNECTION_STATE_CONNECTED:
-  case WSTUN_CONNECTION_STATE_RECONNECTING:
-  case WSTUN_CONNECTION_STATE_DISCONNECTING:
-  default:
-    break;
+  g_free (options->connect_url);
+  g_free (options->token_file);
+  g_free (options->ca_file);
+  g_free (options->pin_sha256);
+  g_free (options->interface);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+/* The --connect options as org.wstun.Connect settings, so that both are
+ * checked by the same code. */
+static WstunSettings *
+foreground_settings (const Options *options, GError **error)
+{
+  g_auto (GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_autoptr (GVariant) variant = NULL;
+
+  g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_URL,
+                         g_variant_new_string (options->connect_url));
+  if (options->token_file != NULL) {
+    g_autofree char *token = wstun_settings_read_token_file (options->token_file, error);
+
+    if (token == NULL)
+      return NULL;
+    g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_TOKEN, g_variant_new_string (token));
+    explicit_bzero (token, strlen (token));
   }
+  if (options->ca_file != NULL) {
+    g_autofree char *path = g_canonicalize_filename (options->ca_file, NULL);
+
+    g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_CA_FILE, g_variant_new_string (path));
+  }
+  if (options->pin_sha256 != NULL)
+    g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_PIN_SHA256,
+                           g_variant_new_string (options->pin_sha256));
+  if (options->interface != NULL)
+    g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_INTERFACE,
+                           g_variant_new_string (options->interface));
+  g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_MTU,
+                         g_variant_new_uint32 ((guint32) options->mtu));
+  g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_MANAGE_IP,
+                         g_variant_new_boolean (!options->no_manage_ip));
+  variant = g_variant_ref_sink (g_variant_builder_end (&builder));
+  return wstun_settings_new_from_variant (variant, error);
 }
 
 static gboolean
 on_signal (gpointer user_data)
 {
-  Foreground *fg = user_data;
-
-  g_message ("disconnecting");
-  wstun_connection_stop (fg->connection);
+  g_message ("stopping");
+  wstun_daemon_shutdown (WSTUN_DAEMON (user_data));
   return G_SOURCE_CONTINUE;
 }
 
 static int
-run_foreground (const char *url, const char *interface, guint mtu, gboolean no_manage_ip)
+run_service (const Options *options)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (WstunConnection) connection = NULL;
-  g_autoptr (GMainLoop) loop = NULL;
-  Foreground fg = { 0 };
+  g_autoptr (WstunDaemon) daemon = NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint sigint, sigterm;
 
-  connection = wstun_connection_new (url, &error);
-  if (connection == NULL) {
-    g_printerr ("wstund: %s\n", error->message);
-    return 2;
-  }
-  wstun_connection_set_interface_name (connection, interface);
-  wstun_connection_set_mtu (connection, mtu);
-  wstun_connection_set_manage_ip (connection, !no_manage_ip);
-
-  loop = g_main_loop_new (NULL, FALSE);
-  fg.loop = loop;
-  fg.connection = connection;
-  g_signal_connect (connection, "notify::state", G_CALLBACK (on_state), &fg);
-  g_unix_signal_add (SIGINT, on_signal, &fg);
-  g_unix_signal_add (SIGTERM, on_signal, &fg);
-  wstun_connection_start (connection);
+  daemon = wstun_daemon_new (options->session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
+                             (guint) options->idle_timeout, options->replace);
+  g_signal_connect_swapped (daemon, "finished", G_CALLBACK (g_main_loop_quit), loop);
+  sigint = g_unix_signal_add (SIGINT, on_signal, daemon);
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, daemon);
+  wstun_daemon_start (daemon);
   g_main_loop_run (loop);
-  return fg.exit_code;
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  return wstun_daemon_get_exit_code (daemon);
+}
+
+static int
+usage_error (const char *message)
+{
+  g_printerr ("wstund: %s\n", message);
+  return 2;
 }
 
 int
 main (int argc, char **argv)
 {
-  g_autofree char *connect_url = NULL;
-  g_autofree char *interface = NULL;
-  int mtu = 0;
-  gboolean no_manage_ip = FALSE, verbose = FALSE, version = FALSE;
-  GOptionEntry entries[] = {
-    { "connect", 0, 0, G_OPTION_ARG_STRING, &connect_url,
+  g_auto (Options) options = { .idle_timeout = WSTUN_DAEMON_DEFAULT_IDLE_TIMEOUT };
+  gboolean verbose = FALSE, version = FALSE;
+  GOptionEntry service_entries[] = {
+    { "session", 0, 0, G_OPTION_ARG_NONE, &options.session,
+      N_ ("Serve on the session bus instead of the system bus (for development)"), NULL },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options.idle_timeout,
+      N_ ("On the system bus, exit after SECONDS without connections (default 60; 0: never)"),
+      N_ ("SECONDS") },
+    { "replace", 'r', 0, G_OPTION_ARG_NONE, &options.replace,
+      N_ ("Replace a running wstund on the bus"), NULL },
+    { NULL },
+  };
+  GOptionEntry foreground_entries[] = {
+    { "connect", 0, 0, G_OPTION_ARG_STRING, &options.connect_url,
       N_ ("Run one tunnel to the relay at URL in the foreground, without D-Bus"), N_ ("URL") },
-    { "interface", 'i', 0, G_OPTION_ARG_STRING, &interface,
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &options.token_file,
+      N_ ("Read the relay's token from FILE (which other users must not be able to read)"),
+      N_ ("FILE") },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &options.ca_file,
+      N_ ("Trust the CA certificates in FILE (PEM) for wss:// instead of the system's"),
+      N_ ("FILE") },
+    { "pin-sha256", 0, 0, G_OPTION_ARG_STRING, &options.pin_sha256,
+      N_ ("Accept only a relay whose public key has this base64 SHA-256 hash"), N_ ("HASH") },
+    { "interface", 'i', 0, G_OPTION_ARG_STRING, &options.interface,
       N_ ("Name of the TUN device (default wstun0, wstun1, …)"), N_ ("NAME") },
-    { "mtu", 0, 0, G_OPTION_ARG_INT, &mtu, N_ ("Use a tunnel MTU below the relay's"),
+    { "mtu", 0, 0, G_OPTION_ARG_INT, &options.mtu, N_ ("Use a tunnel MTU below the relay's"),
       N_ ("BYTES") },
-    { "no-manage-ip", 0, 0, G_OPTION_ARG_NONE, &no_manage_ip,
+    { "no-manage-ip", 0, 0, G_OPTION_ARG_NONE, &options.no_manage_ip,
       N_ ("Create the device but leave addresses, routes and MTU to someone else"), NULL },
+    { NULL },
+  };
+  GOptionEntry main_entries[] = {
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log debug messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version and exit"), NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
+  GOptionGroup *group;
+  gboolean foreground_only;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -104,28 +162,53 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, _ ("The wstun VPN client service."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (
+    context, _ ("The wstun VPN client service: org.wstun on the system bus, or with --connect one "
+                "tunnel in the foreground."));
+  g_option_context_add_main_entries (context, main_entries, GETTEXT_PACKAGE);
+  group = g_option_group_new ("service", _ ("D-Bus service options:"),
+                              _ ("Show the D-Bus service options"), NULL, NULL);
+  g_option_group_add_entries (group, service_entries);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_context_add_group (context, group);
+  group = g_option_group_new ("connect", _ ("Foreground options (--connect):"),
+                              _ ("Show the options of --connect"), NULL, NULL);
+  g_option_group_add_entries (group, foreground_entries);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_context_add_group (context, group);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error)) {
-    g_printerr ("wstund: %s\n", error->message);
-    return 2;
-  }
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (error->message);
   if (version) {
     g_print ("wstund %s\n", PACKAGE_VERSION);
     return 0;
   }
-  if (argc > 1 || mtu < 0) {
-    g_printerr ("wstund: %s\n", _ ("invalid arguments; see --help"));
-    return 2;
-  }
+  if (argc > 1)
+    return usage_error (_ ("unexpected arguments; see --help"));
+  if (options.mtu < 0 || options.idle_timeout < 0)
+    return usage_error (_ ("--mtu and --idle-timeout take a number of 0 or more"));
   if (verbose)
     g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
 
-  if (connect_url == NULL) {
-    g_printerr ("wstund: %s\n", _ ("the D-Bus service is not available in this version; "
-                                   "use --connect URL"));
-    return 2;
+  foreground_only = options.token_file != NULL || options.ca_file != NULL ||
+                    options.pin_sha256 != NULL || options.interface != NULL || options.mtu != 0 ||
+                    options.no_manage_ip;
+  if (options.connect_url == NULL) {
+    if (foreground_only)
+      return usage_error (_ ("--token-file, --ca-file, --pin-sha256, --interface, --mtu and "
+                             "--no-manage-ip go with --connect; D-Bus callers pass them as "
+                             "settings of Connect"));
+    return run_service (&options);
   }
-  return run_foreground (connect_url, interface, mtu, no_manage_ip);
+  if (options.session || options.replace ||
+      options.idle_timeout != WSTUN_DAEMON_DEFAULT_IDLE_TIMEOUT)
+    return usage_error (_ ("--session, --idle-timeout and --replace are for the D-Bus service, "
+                           "not for --connect"));
+  {
+    g_autoptr (WstunSettings) settings = foreground_settings (&options, &error);
+
+    if (settings == NULL)
+      return usage_error (error->message);
+    return wstun_foreground_run (settings);
+  }
 }

@@ -39,10 +39,18 @@ wstun_leases_get_pool (WstunLeases *leases, int family)
 
 static gboolean
 take (WstunLeases *leases, WstunPool *pool, WstunRouterPeer *peer, const WstunAddr *wish,
-      const char **error_code, GError **error)
+      gboolean own_static, const char **error_code, GError **error)
 {
   WstunAddr addr;
 
+  if (wish != NULL && !own_static && wstun_pool_is_static (pool, wish)) {
+    char buf[WSTUN_ADDR_STRLEN];
+    *error_code = WSTUN_ERR_ADDRESS_UNAVAILABLE;
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_REFUSED,
+                 _ ("Address %s is reserved for another client's token"),
+                 wstun_addr_to_string (wish, buf));
+    return FALSE;
+  }
   if (wish != NULL) {
     if (wstun_pool_is_used (pool, wish) || wstun_router_lookup (leases->router, wish) != NULL) {
       char buf[WSTUN_ADDR_STRLEN];
@@ -73,24 +81,37 @@ take (WstunLeases *leases, WstunPool *pool, WstunRouterPeer *peer, const WstunAd
 }
 
 gboolean
-wstun_leases_acquire (WstunLeases *leases, WstunRouterPeer *peer, const WstunAddr *wish4,
-                      const WstunAddr *wish6, const char **error_code, GError **error)
+wstun_leases_acquire_static (WstunLeases *leases, WstunRouterPeer *peer, const WstunAddr *static4,
+                             const WstunAddr *static6, const WstunAddr *wish4,
+                             const WstunAddr *wish6, const char **error_code, GError **error)
 {
+  const WstunAddr *want4 = static4 != NULL ? static4 : wish4;
+  const WstunAddr *want6 = static6 != NULL ? static6 : wish6;
+
   g_return_val_if_fail (peer->n_addrs == 0, FALSE);
 
-  if ((wish4 != NULL && leases->pool4 == NULL) || (wish6 != NULL && leases->pool6 == NULL)) {
+  if ((want4 != NULL && leases->pool4 == NULL) || (want6 != NULL && leases->pool6 == NULL)) {
     *error_code = WSTUN_ERR_ADDRESS_UNAVAILABLE;
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_REFUSED,
                  _ ("The relay has no address pool for the requested address family"));
     return FALSE;
   }
-  if (leases->pool4 != NULL && !take (leases, leases->pool4, peer, wish4, error_code, error))
+  if (leases->pool4 != NULL &&
+      !take (leases, leases->pool4, peer, want4, static4 != NULL, error_code, error))
     return FALSE;
-  if (leases->pool6 != NULL && !take (leases, leases->pool6, peer, wish6, error_code, error)) {
+  if (leases->pool6 != NULL &&
+      !take (leases, leases->pool6, peer, want6, static6 != NULL, error_code, error)) {
     wstun_leases_release (leases, peer);
     return FALSE;
   }
   return TRUE;
+}
+
+gboolean
+wstun_leases_acquire (WstunLeases *leases, WstunRouterPeer *peer, const WstunAddr *wish4,
+                      const WstunAddr *wish6, const char **error_code, GError **error)
+{
+  return wstun_leases_acquire_static (leases, peer, NULL, NULL, wish4, wish6, error_code, error);
 }
 
 gboolean
@@ -113,6 +134,11 @@ wstun_leases_claim (WstunLeases *leases, WstunRouterPeer *peer, const WstunAddr 
   /* inside a pool's prefix only client addresses may be claimed (not the
    * network, the relay's own or the broadcast address), and the pool must
    * not hand the address out again */
+  if (pool != NULL && wstun_pool_is_static (pool, addr)) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_REFUSED,
+                 _ ("Address %s is reserved for a client's token"), wstun_addr_to_string (addr, buf));
+    return FALSE;
+  }
   if (pool != NULL && wstun_prefix_contains (wstun_pool_get_prefix (pool), addr) &&
       !wstun_pool_reserve (pool, addr, error))
     return FALSE;

@@ -27,6 +27,12 @@ WstunPool *wstun_leases_get_pool (WstunLeases *leases, int family);
  * protocol's error code for the client. */
 gboolean wstun_leases_acquire (WstunLeases *leases, WstunRouterPeer *peer, const WstunAddr *wish4,
                                const WstunAddr *wish6, const char **error_code, GError **error);
+/* As wstun_leases_acquire(), for a client holding a token: the token's
+ * static addresses (set aside in the pools for it) replace the wishes. */
+gboolean wstun_leases_acquire_static (WstunLeases *leases, WstunRouterPeer *peer,
+                                      const WstunAddr *static4, const WstunAddr *static6,
+                                      const WstunAddr *wish4, const WstunAddr *wish6,
+                                      const char **error_code, GError **error);
 /* Registers an address a client chose itself (seed clients). */
 gboolean wstun_leases_claim (WstunLeases *leases, WstunRouterPeer *peer, const WstunAddr *addr,
                              GError **error);

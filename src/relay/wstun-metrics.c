@@ -73,6 +73,30 @@ wstun_metrics_render (WstunRelay *relay)
   for (guint i = 0; i < G_N_ELEMENTS (drops); i++)
     g_string_append_printf (out, "wstun_relay_dropped_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             drops[i].reason, drops[i].value);
+  {
+    const WstunGateCounters *g = wstun_gate_get_counters (wstun_relay_get_gate (relay));
+    const WstunSessionCounters *sc = wstun_relay_get_session_counters (relay);
+    struct {
+      const char *reason;
+      guint64 value;
+    } refusals[] = {
+      { "auth_failed", g->auth_failures },   { "auth_rate_limited", g->auth_limited },
+      { "pending_full", g->pending_refused }, { "pending_timeout", g->pending_timeouts },
+      { "hello_timeout", sc->hello_timeouts }, { "bad_message", sc->bad_messages },
+      { "token_revoked", sc->revoked },
+    };
+
+    g_string_append (out, "# HELP wstun_relay_refusals_total Connections refused or closed by "
+                          "the relay's limits, by reason\n"
+                          "# TYPE wstun_relay_refusals_total counter\n");
+    for (guint i = 0; i < G_N_ELEMENTS (refusals); i++)
+      g_string_append_printf (out, "wstun_relay_refusals_total{reason=\"%s\"} %" G_GUINT64_FORMAT
+                                   "\n",
+                              refusals[i].reason, refusals[i].value);
+    metric (out, "wstun_relay_pending_connections", "gauge",
+            "Connections not yet upgraded to a WebSocket",
+            wstun_gate_get_n_pending (wstun_relay_get_gate (relay)));
+  }
   for (int family = AF_INET; family <= AF_INET6; family += AF_INET6 - AF_INET) {
     WstunPool *pool = wstun_relay_get_pool (relay, family);
     if (pool != NULL)

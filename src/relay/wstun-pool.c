@@ -14,6 +14,7 @@ struct _WstunPool {
   guint64 last_index; /* highest host number a client may get */
   guint64 cursor;     /* where the next search starts, so freed addresses rest */
   GHashTable *used;   /* host index (guint64 *) -> itself */
+  GHashTable *statics; /* host index (guint64 *) -> itself */
 };
 
 WstunPool *
@@ -48,6 +49,7 @@ wstun_pool_new (const WstunPrefix *prefix, GError **error)
     pool->last_index--; /* broadcast */
   pool->cursor = FIRST_CLIENT_INDEX;
   pool->used = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  pool->statics = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   return g_steal_pointer (&pool);
 }
 
@@ -57,6 +59,7 @@ wstun_pool_free (WstunPool *pool)
   if (pool == NULL)
     return;
   g_clear_pointer (&pool->used, g_hash_table_unref);
+  g_clear_pointer (&pool->statics, g_hash_table_unref);
   g_free (pool);
 }
 
@@ -98,15 +101,58 @@ mark_used (WstunPool *pool, guint64 index)
   g_hash_table_add (pool->used, key);
 }
 
+/* static addresses not currently in use, which allocation must skip */
+static guint64
+n_free_statics (WstunPool *pool)
+{
+  GHashTableIter iter;
+  gpointer key;
+  guint64 n = 0;
+
+  g_hash_table_iter_init (&iter, pool->statics);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    if (!g_hash_table_contains (pool->used, key))
+      n++;
+  }
+  return n;
+}
+
+void
+wstun_pool_set_static (WstunPool *pool, const WstunAddr *addrs, guint n)
+{
+  g_hash_table_remove_all (pool->statics);
+  for (guint i = 0; i < n; i++) {
+    guint64 *key;
+
+    if (!wstun_pool_contains (pool, &addrs[i]))
+      continue;
+    key = g_new (guint64, 1);
+    *key = wstun_prefix_host_index (&pool->prefix, &addrs[i]);
+    g_hash_table_add (pool->statics, key);
+  }
+}
+
+gboolean
+wstun_pool_is_static (WstunPool *pool, const WstunAddr *addr)
+{
+  guint64 index;
+
+  if (!wstun_pool_contains (pool, addr))
+    return FALSE;
+  index = wstun_prefix_host_index (&pool->prefix, addr);
+  return g_hash_table_contains (pool->statics, &index);
+}
+
 gboolean
 wstun_pool_allocate (WstunPool *pool, WstunAddr *out)
 {
   guint64 index = pool->cursor;
 
-  if (wstun_pool_get_used (pool) >= wstun_pool_get_capacity (pool))
+  if (wstun_pool_get_used (pool) + n_free_statics (pool) >= wstun_pool_get_capacity (pool))
     return FALSE;
-  /* among any used+1 consecutive indices one is free: this terminates */
-  while (g_hash_table_contains (pool->used, &index)) {
+  /* among any used+statics+1 consecutive indices one is free: this ends */
+  while (g_hash_table_contains (pool->used, &index) ||
+         g_hash_table_contains (pool->statics, &index)) {
     index = index >= pool->last_index ? FIRST_CLIENT_INDEX : index + 1;
   }
   mark_used (pool, index);

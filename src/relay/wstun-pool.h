@@ -25,6 +25,10 @@ gboolean wstun_pool_allocate (WstunPool *pool, WstunAddr *out);
 gboolean wstun_pool_reserve (WstunPool *pool, const WstunAddr *addr, GError **error);
 void wstun_pool_release (WstunPool *pool, const WstunAddr *addr);
 gboolean wstun_pool_is_used (WstunPool *pool, const WstunAddr *addr);
+/* Static addresses (given to tokens) are never allocated to others, but
+ * wstun_pool_reserve() hands them to their holder. Replaces the set. */
+void wstun_pool_set_static (WstunPool *pool, const WstunAddr *addrs, guint n);
+gboolean wstun_pool_is_static (WstunPool *pool, const WstunAddr *addr);
 guint64 wstun_pool_get_capacity (WstunPool *pool);
 guint64 wstun_pool_get_used (WstunPool *pool);
 

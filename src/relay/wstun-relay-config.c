@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "wstun-error.h"
+#include "wstun-frame.h"
 
 #define GROUP "relay"
 
@@ -13,7 +14,7 @@ void
 wstun_relay_config_init (WstunRelayConfig *config)
 {
   *config = (WstunRelayConfig){
-    .listen = g_strdup (WSTUN_RELAY_DEFAULT_LISTEN),
+    .listen = NULL, /* ws://0.0.0.0:80, or wss://0.0.0.0:443 with TLS */
     .pool4 = g_strdup (WSTUN_RELAY_DEFAULT_POOL4),
     .mtu = WSTUN_RELAY_DEFAULT_MTU,
     .routes = g_new0 (char *, 1),
@@ -22,6 +23,10 @@ wstun_relay_config_init (WstunRelayConfig *config)
     .max_clients = WSTUN_RELAY_DEFAULT_MAX_CLIENTS,
     .hello_timeout = WSTUN_RELAY_DEFAULT_HELLO_TIMEOUT,
     .backlog = WSTUN_RELAY_DEFAULT_BACKLOG,
+    .max_frame = WSTUN_FRAME_MAX,
+    .max_packets = WSTUN_FRAME_MAX_PACKETS,
+    .max_pending = WSTUN_RELAY_DEFAULT_MAX_PENDING,
+    .auth_failures = WSTUN_RELAY_DEFAULT_AUTH_FAILURES,
   };
 }
 
@@ -34,6 +39,9 @@ wstun_relay_config_clear (WstunRelayConfig *config)
   g_clear_pointer (&config->routes, g_strfreev);
   g_clear_pointer (&config->dns, g_strfreev);
   g_clear_pointer (&config->metrics, g_free);
+  g_clear_pointer (&config->tokens, g_free);
+  g_clear_pointer (&config->tls_cert, g_free);
+  g_clear_pointer (&config->tls_key, g_free);
 }
 
 static gboolean
@@ -140,7 +148,14 @@ wstun_relay_config_load (WstunRelayConfig *config, const char *path, GError **er
       !load_guint (kf, "max-clients", &config->max_clients, &local) ||
       !load_guint (kf, "hello-timeout", &config->hello_timeout, &local) ||
       !load_uint (kf, "backlog", G_MAXUINT32, &config->backlog, &local) ||
-      !load_string (kf, "metrics", &config->metrics, &local)) {
+      !load_string (kf, "metrics", &config->metrics, &local) ||
+      !load_string (kf, "tokens", &config->tokens, &local) ||
+      !load_string (kf, "tls-cert", &config->tls_cert, &local) ||
+      !load_string (kf, "tls-key", &config->tls_key, &local) ||
+      !load_guint (kf, "max-frame", &config->max_frame, &local) ||
+      !load_guint (kf, "max-packets", &config->max_packets, &local) ||
+      !load_guint (kf, "max-pending", &config->max_pending, &local) ||
+      !load_guint (kf, "auth-failures", &config->auth_failures, &local)) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, "%s: %s", path, local->message);
     return FALSE;
   }

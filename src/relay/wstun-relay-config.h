@@ -17,6 +17,13 @@ G_BEGIN_DECLS
 #define WSTUN_RELAY_DEFAULT_MAX_CLIENTS   1024
 #define WSTUN_RELAY_DEFAULT_HELLO_TIMEOUT 10
 #define WSTUN_RELAY_DEFAULT_BACKLOG       (1024 * 1024)
+#define WSTUN_RELAY_DEFAULT_LISTEN_TLS    "wss://0.0.0.0:443"
+/* Connections not yet past the upgrade and hello: a bound against
+ * slowloris-style clients that connect and say nothing. */
+#define WSTUN_RELAY_DEFAULT_MAX_PENDING 256
+/* Failed authentications a source address may have per minute before its
+ * further attempts are refused unchecked (HTTP 429). */
+#define WSTUN_RELAY_DEFAULT_AUTH_FAILURES 30
 
 typedef struct {
   char *listen;
@@ -31,6 +38,13 @@ typedef struct {
   guint hello_timeout;
   guint64 backlog;
   char *metrics; /* ADDR:PORT or NULL */
+  char *tokens; /* tokens file, NULL: open relay */
+  char *tls_cert; /* PEM files for wss:// */
+  char *tls_key;
+  guint max_frame; /* largest WebSocket message accepted */
+  guint max_packets; /* packets per data frame */
+  guint max_pending;
+  guint auth_failures; /* per source per minute */
 } WstunRelayConfig;
 
 void wstun_relay_config_init (WstunRelayConfig *config);

@@ -9,6 +9,7 @@
 
 #include "wstun-metrics.h"
 #include "wstun-relay.h"
+#include "wstun-token-cmd.h"
 
 #define SHUTDOWN_GRACE_SECONDS 5
 
@@ -44,6 +45,16 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_reload (gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!wstun_gate_reload (wstun_relay_get_gate (user_data), &error))
+    g_warning ("SIGHUP: keeping the previous tokens: %s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 on_stopped (WstunRelay *relay, RelayMain *rm)
 {
@@ -59,16 +70,28 @@ main (int argc, char **argv)
   g_autofree char *pool4 = NULL;
   g_autofree char *pool6 = NULL;
   g_autofree char *metrics_addr = NULL;
+  g_autofree char *tokens = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
   g_auto (GStrv) routes = NULL;
   g_auto (GStrv) dns = NULL;
   int mtu = -1, keepalive = -1, max_clients = -1, hello_timeout = -1;
+  int max_frame = -1, max_packets = -1, max_pending = -1, auth_failures = -1;
   gint64 backlog = -1;
   gboolean seed_compat = FALSE, verbose = FALSE, version = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
       N_ ("Read settings from the [relay] group of FILE"), N_ ("FILE") },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
-      N_ ("Listen on URL (default " WSTUN_RELAY_DEFAULT_LISTEN ")"), N_ ("URL") },
+      N_ ("Listen on URL (default " WSTUN_RELAY_DEFAULT_LISTEN ", with TLS "
+          WSTUN_RELAY_DEFAULT_LISTEN_TLS ")"),
+      N_ ("URL") },
+    { "tokens", 0, 0, G_OPTION_ARG_FILENAME, &tokens,
+      N_ ("Accept only clients with a token of FILE (see the token command)"), N_ ("FILE") },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
+      N_ ("Serve wss:// with this PEM certificate (chain)"), N_ ("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, N_ ("The PEM private key of --tls-cert"),
+      N_ ("FILE") },
     { "pool", 0, 0, G_OPTION_ARG_STRING, &pool4,
       N_ ("IPv4 addresses for clients (default " WSTUN_RELAY_DEFAULT_POOL4 ", \"\" for none)"),
       N_ ("CIDR") },
@@ -90,13 +113,23 @@ main (int argc, char **argv)
     { "backlog", 0, 0, G_OPTION_ARG_INT64, &backlog,
       N_ ("Send backlog per client; beyond it packets are dropped (default 1048576)"),
       N_ ("BYTES") },
+    { "max-frame", 0, 0, G_OPTION_ARG_INT, &max_frame,
+      N_ ("Largest WebSocket message accepted (default 262144; larger: close 1009)"),
+      N_ ("BYTES") },
+    { "max-packets", 0, 0, G_OPTION_ARG_INT, &max_packets,
+      N_ ("Most packets in one data frame (default 1024; more: frame dropped)"), N_ ("N") },
+    { "max-pending", 0, 0, G_OPTION_ARG_INT, &max_pending,
+      N_ ("Most connections not yet upgraded and greeted (default 256)"), N_ ("N") },
+    { "auth-failures", 0, 0, G_OPTION_ARG_INT, &auth_failures,
+      N_ ("Failed authentications per source address per minute before HTTP 429 (default 30)"),
+      N_ ("N") },
     { "seed-compat", 0, 0, G_OPTION_ARG_NONE, &seed_compat,
       N_ ("Also accept clients of the original text protocol (tx:/rx:)"), NULL },
     { "metrics", 0, 0, G_OPTION_ARG_STRING, &metrics_addr,
       N_ ("Serve Prometheus metrics at http://ADDR:PORT/metrics"), N_ ("ADDR:PORT") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log debug messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version and exit"), NULL },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
@@ -111,11 +144,13 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (NULL);
+  context = g_option_context_new (_ ("[token add|list|remove …]"));
   g_option_context_set_summary (context,
                                 _ ("Relay IP packets between wstun clients over WebSockets."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  /* options after "token" belong to the token command */
+  g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     g_printerr ("wstun-relay: %s\n", error->message);
     return 2;
@@ -123,6 +158,16 @@ main (int argc, char **argv)
   if (version) {
     g_print ("wstun-relay %s\n", PACKAGE_VERSION);
     return 0;
+  }
+  if (argc > 1 && g_str_equal (argv[1], "token")) {
+    g_autofree char *path = g_strdup (tokens);
+
+    if (path == NULL && config_file != NULL) {
+      g_autoptr (GKeyFile) kf = g_key_file_new ();
+      if (g_key_file_load_from_file (kf, config_file, G_KEY_FILE_NONE, NULL))
+        path = g_key_file_get_string (kf, "relay", "tokens", NULL);
+    }
+    return wstun_token_command (path, argc - 1, argv + 1);
   }
   if (argc > 1) {
     g_printerr ("wstun-relay: %s\n", _ ("unexpected argument; see --help"));
@@ -147,6 +192,9 @@ main (int argc, char **argv)
   TAKE_STR (pool4, pool4);
   TAKE_STR (pool6, pool6);
   TAKE_STR (metrics, metrics_addr);
+  TAKE_STR (tokens, tokens);
+  TAKE_STR (tls_cert, tls_cert);
+  TAKE_STR (tls_key, tls_key);
 #undef TAKE_STR
   if (routes != NULL) {
     g_strfreev (config.routes);
@@ -166,6 +214,14 @@ main (int argc, char **argv)
     config.hello_timeout = hello_timeout;
   if (backlog >= 0)
     config.backlog = backlog;
+  if (max_frame >= 0)
+    config.max_frame = max_frame;
+  if (max_packets >= 0)
+    config.max_packets = max_packets;
+  if (max_pending >= 0)
+    config.max_pending = max_pending;
+  if (auth_failures >= 0)
+    config.auth_failures = auth_failures;
   if (seed_compat)
     config.seed_compat = TRUE;
 
@@ -184,7 +240,6 @@ main (int argc, char **argv)
   }
   if (wstun_relay_get_config (relay)->seed_compat)
     g_message ("seed compatibility on: clients of the original text protocol are accepted");
-  g_message ("no authentication: any client may connect (tokens are not implemented yet)");
 
   loop = g_main_loop_new (NULL, FALSE);
   rm.loop = loop;
@@ -192,6 +247,7 @@ main (int argc, char **argv)
   g_signal_connect (relay, "stopped", G_CALLBACK (on_stopped), &rm);
   g_unix_signal_add (SIGINT, on_signal, &rm);
   g_unix_signal_add (SIGTERM, on_signal, &rm);
+  g_unix_signal_add (SIGHUP, on_reload, relay);
   g_main_loop_run (loop);
 
   if (rm.force_quit != NULL) {

@@ -9,6 +9,7 @@
 #include "wstun-control.h"
 #include "wstun-error.h"
 #include "wstun-frame.h"
+#include "wstun-gate.h"
 #include "wstun-leases.h"
 #include "wstun-session.h"
 #include "wstun-ws.h"
@@ -23,6 +24,8 @@ struct _WstunRelay {
   WstunPool *pool6;
   WstunRouter *router;
   WstunLeases *leases;
+  WstunGate *gate;
+  WstunSessionCounters session_counters;
   GHashTable *sessions; /* WstunSession * -> itself, owned */
   guint64 accepted;
   guint64 refused;
@@ -49,32 +52,42 @@ on_upgraded (SoupServerMessage *msg, WstunRelay *self)
   g_autoptr (WstunWs) ws = NULL;
   g_autoptr (WstunSession) session = NULL;
   g_autofree char *remote = NULL;
+  g_autofree char *ip = NULL;
   WstunSessionContext ctx = {
     .router = self->router,
     .leases = self->leases,
     .config = &self->config,
+    .counters = &self->session_counters,
   };
   gboolean seed = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (msg), "wstun-seed"));
+  const char *token_name = g_object_get_data (G_OBJECT (msg), "wstun-token");
   GSocketAddress *addr = soup_server_message_get_remote_address (msg);
+  WstunTokens *tokens = wstun_gate_get_tokens (self->gate);
+  const WstunToken *token = NULL;
 
-  if (addr != NULL && G_IS_INET_SOCKET_ADDRESS (addr)) {
-    g_autofree char *ip =
-      g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
-    remote =
-      g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
-  } else {
-    remote = g_strdup ("?");
-  }
+  wstun_gate_upgraded (self->gate, msg);
+  ip = wstun_gate_remote_ip (msg);
+  if (addr != NULL && G_IS_INET_SOCKET_ADDRESS (addr))
+    remote = g_strdup_printf (strchr (ip, ':') ? "[%s]:%u" : "%s:%u", ip,
+                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
+  else
+    remote = g_strdup (ip);
+  if (token_name != NULL && tokens != NULL)
+    token = wstun_tokens_lookup_name (tokens, token_name);
 
   stream = soup_server_message_steal_connection (msg);
   ws = wstun_ws_new (stream, WSTUN_WS_ROLE_SERVER);
-  /* a seed message carries one packet in hex */
-  wstun_ws_set_max_message (ws, MAX (WSTUN_FRAME_MAX, 2 * WSTUN_PACKET_MAX + 64));
+  wstun_ws_set_max_message (ws, self->config.max_frame);
   session = wstun_session_new (&ctx, ws, remote, seed);
+  if (token != NULL)
+    wstun_session_set_token (session, token);
   g_signal_connect_object (session, "closed", G_CALLBACK (on_session_closed), self, 0);
   g_hash_table_add (self->sessions, g_object_ref (session));
   self->accepted++;
   wstun_session_start (session);
+  /* revoked between the check and the upgrade */
+  if (token_name != NULL && token == NULL)
+    wstun_session_revoke (session);
 }
 
 static void
@@ -111,6 +124,9 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *offered = soup_message_headers_get_list (headers, "Sec-WebSocket-Protocol");
   g_autoptr (GError) error = NULL;
+  const WstunToken *token = NULL;
+  const char *reason = NULL;
+  guint status = 0;
   gboolean seed;
 
   (void) server;
@@ -134,6 +150,14 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
     return;
   }
 
+  if (!wstun_gate_admit (self->gate, msg, &token, &status, &reason)) {
+    if (status == SOUP_STATUS_UNAUTHORIZED)
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "WWW-Authenticate", "Bearer realm=\"wstun\"");
+    refuse_http (self, msg, status, reason);
+    return;
+  }
+
   seed = offered == NULL || !soup_header_contains (offered, WSTUN_SUBPROTOCOL);
   if (seed && !self->config.seed_compat) {
     refuse_http (self, msg, SOUP_STATUS_BAD_REQUEST,
@@ -151,6 +175,8 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
     return;
   }
   g_object_set_data (G_OBJECT (msg), "wstun-seed", GINT_TO_POINTER (seed));
+  if (token != NULL)
+    g_object_set_data_full (G_OBJECT (msg), "wstun-token", g_strdup (token->name), g_free);
   g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (on_upgraded), self, 0);
 }
 
@@ -204,7 +230,72 @@ check_config (WstunRelayConfig *config, GError **error)
                  WSTUN_FRAME_MAX);
     return FALSE;
   }
+  /* a frame must hold at least one packet of the tunnel's MTU */
+  if (config->max_frame < config->mtu || config->max_frame > WSTUN_FRAME_MAX) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("max-frame must be between the MTU (%u) and %d bytes"), config->mtu,
+                 WSTUN_FRAME_MAX);
+    return FALSE;
+  }
+  if (config->max_packets == 0 || config->max_packets > WSTUN_FRAME_MAX_PACKETS ||
+      config->max_pending == 0 || config->auth_failures == 0) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("max-packets must be 1 to %d; max-pending and auth-failures at least 1"),
+                 WSTUN_FRAME_MAX_PACKETS);
+    return FALSE;
+  }
+  if ((config->tls_cert == NULL) != (config->tls_key == NULL)) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("--tls-cert and --tls-key go together"));
+    return FALSE;
+  }
+  if (config->listen == NULL)
+    config->listen = g_strdup (config->tls_cert != NULL ? WSTUN_RELAY_DEFAULT_LISTEN_TLS
+                                                        : WSTUN_RELAY_DEFAULT_LISTEN);
   return TRUE;
+}
+
+/* Sets aside the tokens' static addresses in the pools, and ends the
+ * sessions whose token is gone or was replaced. */
+static void
+on_tokens_changed (WstunGate *gate, WstunRelay *self)
+{
+  WstunTokens *tokens = wstun_gate_get_tokens (gate);
+  guint n = tokens != NULL ? wstun_tokens_get_n (tokens) : 0;
+  g_autofree WstunAddr *v4 = g_new0 (WstunAddr, n + 1);
+  g_autofree WstunAddr *v6 = g_new0 (WstunAddr, n + 1);
+  g_autofree gpointer *sessions = NULL;
+  guint n4 = 0, n6 = 0, n_sessions = 0;
+
+  for (guint i = 0; i < n; i++) {
+    const WstunToken *token = wstun_tokens_get_nth (tokens, i);
+    char buf[WSTUN_ADDR_STRLEN];
+
+    if (token->has_address4) {
+      v4[n4++] = token->address4;
+      if (self->pool4 == NULL || !wstun_pool_contains (self->pool4, &token->address4))
+        g_warning ("token “%s”: static address %s is not a client address of --pool",
+                   token->name, wstun_addr_to_string (&token->address4, buf));
+    }
+    if (token->has_address6) {
+      v6[n6++] = token->address6;
+      if (self->pool6 == NULL || !wstun_pool_contains (self->pool6, &token->address6))
+        g_warning ("token “%s”: static address %s is not a client address of --pool6",
+                   token->name, wstun_addr_to_string (&token->address6, buf));
+    }
+  }
+  if (self->pool4 != NULL)
+    wstun_pool_set_static (self->pool4, v4, n4);
+  if (self->pool6 != NULL)
+    wstun_pool_set_static (self->pool6, v6, n6);
+
+  sessions = g_hash_table_get_keys_as_array (self->sessions, &n_sessions);
+  for (guint i = 0; i < n_sessions; i++) {
+    if (!wstun_session_token_valid (sessions[i], tokens)) {
+      g_message ("client %s: its token was revoked", wstun_session_get_remote (sessions[i]));
+      wstun_session_revoke (sessions[i]);
+    }
+  }
 }
 
 WstunRelay *
@@ -231,7 +322,13 @@ wstun_relay_new (WstunRelayConfig *config, GError **error)
     return NULL;
   }
   self->router = wstun_router_new ();
+  wstun_router_set_max_packets (self->router, self->config.max_packets);
   self->leases = wstun_leases_new (self->router, self->pool4, self->pool6);
+  self->gate = wstun_gate_new (&self->config, error);
+  if (self->gate == NULL)
+    return NULL;
+  g_signal_connect_object (self->gate, "tokens-changed", G_CALLBACK (on_tokens_changed), self, 0);
+  on_tokens_changed (self->gate, self);
   return g_steal_pointer (&self);
 }
 
@@ -242,7 +339,9 @@ wstun_relay_listen (WstunRelay *self, GError **error)
   g_autoptr (GInetAddress) inet = NULL;
   g_autoptr (GSocketAddress) address = NULL;
   g_autoptr (GError) local = NULL;
+  g_autoptr (GTlsCertificate) certificate = NULL;
   const char *scheme, *host;
+  gboolean tls;
   int port;
 
   g_return_val_if_fail (WSTUN_IS_RELAY (self), FALSE);
@@ -254,15 +353,28 @@ wstun_relay_listen (WstunRelay *self, GError **error)
     return FALSE;
   }
   scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "wss") == 0) {
+  tls = g_ascii_strcasecmp (scheme, "wss") == 0;
+  if (!tls && g_ascii_strcasecmp (scheme, "ws") != 0) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("wss:// is not supported by this relay yet; listen on ws://"));
+                 _ ("Listen address “%s” must start with ws:// or wss://"), self->config.listen);
     return FALSE;
   }
-  if (g_ascii_strcasecmp (scheme, "ws") != 0) {
+  if (tls != (self->config.tls_cert != NULL)) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Listen address “%s” must start with ws://"), self->config.listen);
+                 tls ? _ ("Listening on wss:// needs --tls-cert and --tls-key")
+                     : _ ("--tls-cert is given but the listen address “%s” is not wss://"),
+                 self->config.listen);
     return FALSE;
+  }
+  if (tls) {
+    certificate = g_tls_certificate_new_from_files (self->config.tls_cert, self->config.tls_key,
+                                                    &local);
+    if (certificate == NULL) {
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                   _ ("Cannot load the TLS certificate %s and key %s: %s"),
+                   self->config.tls_cert, self->config.tls_key, local->message);
+      return FALSE;
+    }
   }
   host = g_uri_get_host (uri);
   inet = host != NULL ? g_inet_address_new_from_string (host) : NULL;
@@ -274,14 +386,18 @@ wstun_relay_listen (WstunRelay *self, GError **error)
   }
   port = g_uri_get_port (uri);
   if (port < 0)
-    port = 80;
+    port = tls ? 443 : 80;
   address = g_inet_socket_address_new (inet, port);
   self->path = g_strdup (*g_uri_get_path (uri) != '\0' ? g_uri_get_path (uri) : "/");
 
-  self->server = soup_server_new ("server-header", "wstun-relay/" PACKAGE_VERSION " ", NULL);
+  self->server = soup_server_new ("server-header", "wstun-relay/" PACKAGE_VERSION " ",
+                                  "tls-certificate", certificate, NULL);
   soup_server_add_handler (self->server, self->path, on_request, self, NULL);
-  if (!soup_server_listen (self->server, address, 0, error))
+  wstun_gate_watch (self->gate, self->server);
+  if (!soup_server_listen (self->server, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
+  if (wstun_gate_get_tokens (self->gate) == NULL)
+    g_message ("no --tokens: this relay is open, any client may connect");
   g_message ("listening on %s (path %s), %s%s%s%s", self->config.listen, self->path,
              self->config.pool4 && *self->config.pool4 ? "pool " : "",
              self->config.pool4 && *self->config.pool4 ? self->config.pool4 : "",
@@ -356,6 +472,18 @@ wstun_relay_get_n_accepted (WstunRelay *self)
   return self->accepted;
 }
 
+WstunGate *
+wstun_relay_get_gate (WstunRelay *self)
+{
+  return self->gate;
+}
+
+const WstunSessionCounters *
+wstun_relay_get_session_counters (WstunRelay *self)
+{
+  return &self->session_counters;
+}
+
 guint64
 wstun_relay_get_n_refused (WstunRelay *self)
 {
@@ -380,6 +508,7 @@ wstun_relay_finalize (GObject *object)
 {
   WstunRelay *self = WSTUN_RELAY (object);
 
+  g_clear_object (&self->gate);
   g_clear_pointer (&self->leases, wstun_leases_free);
   g_clear_pointer (&self->router, wstun_router_free);
   g_clear_pointer (&self->pool4, wstun_pool_free);

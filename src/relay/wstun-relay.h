@@ -5,9 +5,11 @@
 
 #include <glib-object.h>
 
+#include "wstun-gate.h"
 #include "wstun-pool.h"
 #include "wstun-relay-config.h"
 #include "wstun-router.h"
+#include "wstun-session.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +29,8 @@ WstunPool *wstun_relay_get_pool (WstunRelay *self, int family);
 guint wstun_relay_get_n_clients (WstunRelay *self);
 guint64 wstun_relay_get_n_accepted (WstunRelay *self);
 guint64 wstun_relay_get_n_refused (WstunRelay *self);
+WstunGate *wstun_relay_get_gate (WstunRelay *self);
+const WstunSessionCounters *wstun_relay_get_session_counters (WstunRelay *self);
 /* The port actually bound (useful with port 0). */
 guint16 wstun_relay_get_port (WstunRelay *self);
 

@@ -44,7 +44,7 @@ gboolean
 wstun_seed_parse (const char *text, gsize len, WstunSeedKind *kind, WstunAddr *addr, guint8 *packet,
                   gsize *packet_len, WstunPacketInfo *info, GError **error)
 {
-  const char *hex, *end = text + len;
+  const char *hex;
   gsize hex_len;
 
   if (len < 3 || memcmp (text, "tx:", 3) != 0) {
@@ -68,7 +68,7 @@ wstun_seed_parse (const char *text, gsize len, WstunSeedKind *kind, WstunAddr *a
   if (!parse_addr (text + 3, hex - (text + 3), addr))
     return seed_error (error, _ ("Seed “tx:” message with an invalid destination"));
   hex++;
-  hex_len = end - hex;
+  hex_len = len - (gsize) (hex - text);
   if (hex_len == 0 || hex_len % 2 != 0)
     return seed_error (error, _ ("Seed packet hex has an odd or zero length"));
   if (hex_len / 2 > WSTUN_PACKET_MAX)

@@ -30,6 +30,10 @@ struct _WstunSession {
   WstunRouterPeer peer;
   GSource *hello_timeout;
   guint8 *seed_packet;
+  char *token_name; /* NULL on an open relay */
+  guint8 token_sha256[32];
+  gboolean has_static4, has_static6;
+  WstunAddr static4, static6;
   gint64 last_log;
   guint suppressed;
 };
@@ -77,6 +81,10 @@ refuse (WstunSession *self, const char *code, guint16 close_code, const char *me
   g_autofree char *json = wstun_error_message_to_json (code, message);
 
   g_message ("client %s refused: %s", self->remote, message);
+  if (close_code == WSTUN_CLOSE_BAD_MESSAGE)
+    self->ctx.counters->bad_messages++;
+  else if (close_code == WSTUN_CLOSE_HELLO_TIMEOUT)
+    self->ctx.counters->hello_timeouts++;
   wstun_ws_send_text (self->ws, json, -1);
   wstun_session_close (self, close_code, code);
 }
@@ -136,8 +144,11 @@ handle_hello (WstunSession *self, const WstunHello *hello)
     wstun_addr_parse (hello->address4, &wish4, NULL);
   if (hello->address6 != NULL)
     wstun_addr_parse (hello->address6, &wish6, NULL);
-  if (!wstun_leases_acquire (self->ctx.leases, &self->peer, hello->address4 ? &wish4 : NULL,
-                             hello->address6 ? &wish6 : NULL, &error_code, &error)) {
+  if (!wstun_leases_acquire_static (self->ctx.leases, &self->peer,
+                                    self->has_static4 ? &self->static4 : NULL,
+                                    self->has_static6 ? &self->static6 : NULL,
+                                    hello->address4 ? &wish4 : NULL, hello->address6 ? &wish6 : NULL,
+                                    &error_code, &error)) {
     refuse (self, error_code, close_code_for (error_code), error->message);
     return;
   }
@@ -163,8 +174,10 @@ handle_hello (WstunSession *self, const WstunHello *hello)
   self->state = SESSION_ACTIVE;
   wstun_ws_set_keepalive (self->ws, self->ctx.config->keepalive);
   wstun_ws_send_text (self->ws, json, -1);
-  g_message ("client %s connected as %s (%s)", self->remote, names->str,
-             hello->software != NULL ? hello->software : "unknown software");
+  g_message ("client %s connected as %s (%s%s%s)", self->remote, names->str,
+             hello->software != NULL ? hello->software : "unknown software",
+             self->token_name != NULL ? ", token " : "",
+             self->token_name != NULL ? self->token_name : "");
 }
 
 static void
@@ -294,7 +307,7 @@ static void
 on_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error, gpointer user_data)
 {
   WstunSession *self = user_data;
-  g_autoptr (WstunSession) hold = g_object_ref (self);
+  g_autoptr (WstunSession) hold G_GNUC_UNUSED = g_object_ref (self);
 
   (void) ws;
   stop_hello_timeout (self);
@@ -335,6 +348,33 @@ wstun_session_new (const WstunSessionContext *context, WstunWs *ws, const char *
 }
 
 void
+wstun_session_set_token (WstunSession *self, const WstunToken *token)
+{
+  g_return_if_fail (WSTUN_IS_SESSION (self));
+
+  g_free (self->token_name);
+  self->token_name = g_strdup (token->name);
+  memcpy (self->token_sha256, token->sha256, sizeof self->token_sha256);
+  self->has_static4 = token->has_address4;
+  self->static4 = token->address4;
+  self->has_static6 = token->has_address6;
+  self->static6 = token->address6;
+}
+
+gboolean
+wstun_session_token_valid (WstunSession *self, WstunTokens *tokens)
+{
+  const WstunToken *token;
+
+  g_return_val_if_fail (WSTUN_IS_SESSION (self), FALSE);
+
+  if (self->token_name == NULL)
+    return TRUE;
+  token = tokens != NULL ? wstun_tokens_lookup_name (tokens, self->token_name) : NULL;
+  return token != NULL && memcmp (token->sha256, self->token_sha256, 32) == 0;
+}
+
+void
 wstun_session_start (WstunSession *self)
 {
   static const WstunWsCallbacks callbacks = {
@@ -357,6 +397,17 @@ wstun_session_start (WstunSession *self)
     g_message ("seed client %s connected", self->remote);
   }
   wstun_ws_start (self->ws, &callbacks, self);
+}
+
+void
+wstun_session_revoke (WstunSession *self)
+{
+  g_return_if_fail (WSTUN_IS_SESSION (self));
+
+  if (self->state == SESSION_CLOSED || !wstun_ws_is_open (self->ws))
+    return;
+  self->ctx.counters->revoked++;
+  refuse (self, WSTUN_ERR_UNAUTHORIZED, WSTUN_CLOSE_UNAUTHORIZED, _ ("The token was revoked"));
 }
 
 void
@@ -403,6 +454,7 @@ wstun_session_finalize (GObject *object)
 
   g_free (self->remote);
   g_free (self->seed_packet);
+  g_free (self->token_name);
   G_OBJECT_CLASS (wstun_session_parent_class)->finalize (object);
 }
 

@@ -273,3 +273,148 @@ wst_json() { # wst_json KEY: the value of KEY in the JSON object on stdin
 v = json.load(sys.stdin).get(sys.argv[1])
 print("" if v is None else v)' "$1"
 }
+
+# ---- D-Bus: wstund on a private system bus ------------------------------
+#
+# wst_dbus starts a dbus-daemon of its own (by PID, in a client namespace,
+# socket in the test's directory) whose config includes the project's bus
+# policy data/org.wstun.conf and whose service directory holds an
+# org.wstun.service made from data/org.wstun.service.in, its Exec= pointing
+# at the build's wstund. DBUS_SYSTEM_BUS_ADDRESS points at it, so wstund,
+# busctl, gdbus, wstunctl and polkit lookups all use it, as on a real
+# system. wstund is started by D-Bus activation on the first call, in that
+# namespace, so its TUN devices appear there.
+
+WST_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WSTUNCTL_BIN=$WSTUN_BUILDDIR/src/wstunctl
+WST_BUSDIR=$WST_LOGDIR/bus
+
+wst_require_dbus() {
+  local tool
+  for tool in dbus-daemon busctl gdbus stdbuf setpriv; do
+    command -v "$tool" >/dev/null || { echo "SKIP: needs $tool"; exit 77; }
+  done
+}
+
+# wst_dbus NS [WSTUND-ARGS...]: the private bus, wstund activated in NS with
+# WSTUND-ARGS (e.g. -v --idle-timeout 0)
+wst_dbus() {
+  local ns=$1
+  shift
+  wst_require_dbus
+  mkdir -p "$WST_BUSDIR/services"
+  # other users (setpriv nobody) must reach the socket, not read the logs
+  chmod 711 "$WST_LOGDIR" "$WST_BUSDIR"
+  sed "s|^Exec=@sbindir@/wstund|Exec=$WSTUND_BIN $*|" "$WST_SRCDIR/data/org.wstun.service.in" \
+    >"$WST_BUSDIR/services/org.wstun.service"
+  grep -q "^Exec=$WSTUND_BIN" "$WST_BUSDIR/services/org.wstun.service" ||
+    wst_fail "data/org.wstun.service.in has no Exec=@sbindir@/wstund line"
+  cat >"$WST_BUSDIR/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$WST_BUSDIR/socket</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>$WST_BUSDIR/services</servicedir>
+  <!-- the default policy of the system bus (system.conf) -->
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus" send_member="UpdateActivationEnvironment"/>
+    <!-- as polkit's own policy: everyone asks it; for a mock polkitd -->
+    <allow send_destination="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <policy user="root">
+    <allow own="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <include>$WST_SRCDIR/data/org.wstun.conf</include>
+</busconfig>
+CONF
+  export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WST_BUSDIR/socket
+  wst_bg bus "$ns" dbus-daemon --config-file="$WST_BUSDIR/bus.conf" --nofork --nopidfile \
+    --print-address
+  wst_wait 10 test -S "$WST_BUSDIR/socket" || wst_fail "the private dbus-daemon did not start"
+}
+
+wst_bus() { # wst_bus METHOD ARGS...: calls the bus driver (org.freedesktop.DBus)
+  local m=$1
+  shift
+  busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus "$m" "$@"
+}
+
+wst_wstund_running() { [ "$(wst_bus NameHasOwner s org.wstun 2>/dev/null)" = "b true" ]; }
+wst_wstund_gone() { ! wst_wstund_running; }
+
+# wst_wstund_pid: the PID of the activated wstund; it joins what the
+# cleanup stops
+wst_wstund_pid() {
+  local pid
+  pid=$(wst_bus GetConnectionUnixProcessID s org.wstun 2>/dev/null | awk '{print $2}')
+  [ -n "$pid" ] || return 1
+  case " ${WST_PIDS[*]} " in *" $pid "*) ;; *) WST_PIDS+=("$pid") ;; esac
+  echo "$pid"
+}
+
+# wst_prop PATH INTERFACE PROPERTY: a property's value as busctl prints it,
+# without the type: 'connected', '42', '2 "a" "b"'
+wst_prop() {
+  busctl --system get-property org.wstun "$1" "$2" "$3" 2>/dev/null |
+    sed -e 's/^[^ ]* //' -e 's/^"\(.*\)"$/\1/'
+}
+
+wst_state() { wst_prop "$1" org.wstun.Connection State; }
+wst_state_is() { [ "$(wst_state "$1")" = "$2" ]; }
+wst_path_gone() { ! busctl --system get-property org.wstun "$1" org.wstun.Connection State >/dev/null 2>&1; }
+
+# wst_stop_wstund: SIGTERM to wstund, waits until it is gone (bounded)
+wst_stop_wstund() {
+  local pid
+  pid=$(wst_wstund_pid) || return 0
+  kill -TERM "$pid"
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  wst_fail "wstund (pid $pid) did not exit within 5 s of SIGTERM"
+}
+
+# wst_sanitizers_clean: nothing a sanitizer reported in the bus log (where
+# the activated wstund writes)
+wst_sanitizers_clean() {
+  if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$(wst_logfile bus)"; then
+    grep -E -A 20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$(wst_logfile bus)"
+    wst_fail "a sanitizer reported an error in wstund"
+  fi
+}
+
+# wst_nobody CMD...: runs CMD as the unprivileged user nobody
+wst_nobody() {
+  setpriv --reuid nobody --regid nogroup --clear-groups --reset-env \
+    env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
+    UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" LSAN_OPTIONS="${LSAN_OPTIONS:-}" "$@"
+}
+
+# wst_error_name OUTPUT: the D-Bus error name in gdbus call's error output
+wst_error_name() {
+  grep -o 'GDBus.Error:[A-Za-z0-9_.]*' <<<"$1" | head -n 1 | cut -d: -f2
+}
+
+wst_prop_ge() { # wst_prop_ge PATH INTERFACE PROPERTY MIN: a number property is >= MIN
+  local v
+  v=$(wst_prop "$1" "$2" "$3")
+  [ -n "$v" ] && [ "$v" -ge "$4" ]
+}
+
+wst_ended_pid() { ! kill -0 "$1" 2>/dev/null; } # wst_ended_pid PID: it has exited

@@ -1189,7 +1189,6 @@ test_raw_fragmented (void)
 {
   Raw *r = raw_new (WSTUN_WS_ROLE_SERVER);
   g_autoptr (GByteArray) out = g_byte_array_new ();
-  g_autoptr (GByteArray) bin = g_byte_array_new ();
   Msg *m;
 
   append_frame (out, 0x01, FALSE, "Hello, ", 7);

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* wstunctl status [CONNECTION] and wstunctl list, as text or JSON */
+#include "config.h"
+
+#include "wstunctl.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+void
+wstunctl_print_json (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+static void
+add_string (JsonBuilder *builder, const char *name, const char *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value != NULL ? value : "");
+}
+
+static void
+add_uint (JsonBuilder *builder, const char *name, guint64 value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, (gint64) MIN (value, (guint64) G_MAXINT64));
+}
+
+static void
+add_strv (JsonBuilder *builder, const char *name, const char *const *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_array (builder);
+  for (guint i = 0; value != NULL && value[i] != NULL; i++)
+    json_builder_add_string_value (builder, value[i]);
+  json_builder_end_array (builder);
+}
+
+static void
+build_connection (JsonBuilder *builder, WstunExportedConnection *c)
+{
+  json_builder_begin_object (builder);
+  add_string (builder, "path", g_dbus_proxy_get_object_path (G_DBUS_PROXY (c)));
+  add_string (builder, "url", wstun_exported_connection_get_url (c));
+  add_string (builder, "state", wstun_exported_connection_get_state (c));
+  add_string (builder, "interface", wstun_exported_connection_get_interface (c));
+  add_string (builder, "address4", wstun_exported_connection_get_address4 (c));
+  add_string (builder, "address6", wstun_exported_connection_get_address6 (c));
+  add_uint (builder, "mtu", wstun_exported_connection_get_mtu (c));
+  add_strv (builder, "routes", wstun_exported_connection_get_routes (c));
+  add_strv (builder, "dns", wstun_exported_connection_get_dns (c));
+  add_uint (builder, "rx_bytes", wstun_exported_connection_get_rx_bytes (c));
+  add_uint (builder, "tx_bytes", wstun_exported_connection_get_tx_bytes (c));
+  add_uint (builder, "rx_packets", wstun_exported_connection_get_rx_packets (c));
+  add_uint (builder, "tx_packets", wstun_exported_connection_get_tx_packets (c));
+  add_uint (builder, "dropped_packets", wstun_exported_connection_get_dropped_packets (c));
+  add_string (builder, "last_error", wstun_exported_connection_get_last_error (c));
+  json_builder_end_object (builder);
+}
+
+JsonNode *
+wstunctl_connection_to_json (WstunExportedConnection *connection)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  build_connection (builder, connection);
+  return json_builder_get_root (builder);
+}
+
+static void
+print_json_array (GPtrArray *connections)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < connections->len; i++)
+    build_connection (builder, connections->pdata[i]);
+  json_builder_end_array (builder);
+  node = json_builder_get_root (builder);
+  wstunctl_print_json (node);
+}
+
+static const char *
+or_dash (const char *s)
+{
+  return s != NULL && *s != '\0' ? s : "-";
+}
+
+/* "10.99.0.2/24, fd00:99::2/64", or "-" */
+static char *
+addresses (WstunExportedConnection *c)
+{
+  const char *a4 = wstun_exported_connection_get_address4 (c);
+  const char *a6 = wstun_exported_connection_get_address6 (c);
+
+  if (a4 != NULL && *a4 != '\0' && a6 != NULL && *a6 != '\0')
+    return g_strdup_printf ("%s, %s", a4, a6);
+  return g_strdup (or_dash (a4 != NULL && *a4 != '\0' ? a4 : a6));
+}
+
+static char *
+join (const char *const *strv)
+{
+  return strv != NULL && strv[0] != NULL ? g_strjoinv (", ", (char **) strv) : g_strdup ("-");
+}
+
+static char *
+traffic (guint64 bytes, guint64 packets)
+{
+  g_autofree char *size = g_format_size (bytes);
+
+  return g_strdup_printf (_ ("%s (%" G_GUINT64_FORMAT " bytes) in %" G_GUINT64_FORMAT
+                             " packets"),
+                          size, bytes, packets);
+}
+
+void
+wstunctl_print_connection (WstunExportedConnection *c)
+{
+  g_autofree char *address = addresses (c);
+  g_autofree char *routes = join (wstun_exported_connection_get_routes (c));
+  g_autofree char *dns = join (wstun_exported_connection_get_dns (c));
+  g_autofree char *rx = traffic (wstun_exported_connection_get_rx_bytes (c),
+                                 wstun_exported_connection_get_rx_packets (c));
+  g_autofree char *tx = traffic (wstun_exported_connection_get_tx_bytes (c),
+                                 wstun_exported_connection_get_tx_packets (c));
+  guint mtu = wstun_exported_connection_get_mtu (c);
+
+  g_print ("%s\n", g_dbus_proxy_get_object_path (G_DBUS_PROXY (c)));
+  g_print ("  %-12s %s\n", _ ("state:"), or_dash (wstun_exported_connection_get_state (c)));
+  g_print ("  %-12s %s\n", _ ("relay:"), or_dash (wstun_exported_connection_get_url (c)));
+  g_print ("  %-12s %s\n", _ ("interface:"),
+           or_dash (wstun_exported_connection_get_interface (c)));
+  g_print ("  %-12s %s\n", _ ("address:"), address);
+  if (mtu != 0)
+    g_print ("  %-12s %u\n", _ ("MTU:"), mtu);
+  else
+    g_print ("  %-12s -\n", _ ("MTU:"));
+  g_print ("  %-12s %s\n", _ ("routes:"), routes);
+  g_print ("  %-12s %s\n", _ ("DNS:"), dns);
+  g_print ("  %-12s %s\n", _ ("received:"), rx);
+  g_print ("  %-12s %s\n", _ ("sent:"), tx);
+  g_print ("  %-12s %" G_GUINT64_FORMAT "\n", _ ("dropped:"),
+           wstun_exported_connection_get_dropped_packets (c));
+  g_print ("  %-12s %s\n", _ ("last error:"),
+           or_dash (wstun_exported_connection_get_last_error (c)));
+}
+
+int
+wstunctl_status (WstunCtl *ctl, int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_ ("[CONNECTION]"));
+  g_autoptr (GPtrArray) connections = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_option_context_set_summary (
+    context, _ ("Show CONNECTION (an object path, its number or its interface), or all."));
+  if (!wstunctl_parse (context, ctl, &argc, &argv))
+    return WSTUNCTL_EXIT_USAGE;
+  if (argc > 2)
+    return wstunctl_fail_message (WSTUNCTL_EXIT_USAGE,
+                                  _ ("status takes at most one connection; see --help"));
+  connections = wstunctl_get_connections (ctl, &error);
+  if (connections == NULL)
+    return wstunctl_fail (error);
+
+  if (argc == 2) {
+    WstunExportedConnection *connection = wstunctl_find_connection (connections, argv[1], &error);
+
+    if (connection == NULL)
+      return wstunctl_fail (error);
+    if (ctl->json) {
+      g_autoptr (JsonNode) node = wstunctl_connection_to_json (connection);
+      wstunctl_print_json (node);
+    } else {
+      wstunctl_print_connection (connection);
+    }
+    return WSTUNCTL_EXIT_OK;
+  }
+  if (ctl->json) {
+    print_json_array (connections);
+    return WSTUNCTL_EXIT_OK;
+  }
+  if (connections->len == 0)
+    g_print ("%s\n", _ ("No connections."));
+  for (guint i = 0; i < connections->len; i++) {
+    if (i > 0)
+      g_print ("\n");
+    wstunctl_print_connection (connections->pdata[i]);
+  }
+  return WSTUNCTL_EXIT_OK;
+}
+
+int
+wstunctl_list (WstunCtl *ctl, int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GPtrArray) connections = NULL;
+  g_autoptr (GError) error = NULL;
+  int width = (int) strlen ("/org/wstun/connection/1");
+
+  g_option_context_set_summary (context, _ ("List the connections, one a line."));
+  if (!wstunctl_parse (context, ctl, &argc, &argv))
+    return WSTUNCTL_EXIT_USAGE;
+  if (argc > 1)
+    return wstunctl_fail_message (WSTUNCTL_EXIT_USAGE, _ ("list takes no arguments"));
+  connections = wstunctl_get_connections (ctl, &error);
+  if (connections == NULL)
+    return wstunctl_fail (error);
+  if (ctl->json) {
+    print_json_array (connections);
+    return WSTUNCTL_EXIT_OK;
+  }
+  if (connections->len == 0) {
+    g_print ("%s\n", _ ("No connections."));
+    return WSTUNCTL_EXIT_OK;
+  }
+  for (guint i = 0; i < connections->len; i++)
+    width = MAX (width, (int) strlen (g_dbus_proxy_get_object_path (connections->pdata[i])));
+  g_print ("%-*s  %-13s  %-15s  %-32s  %s\n", width, _ ("CONNECTION"), _ ("STATE"),
+           _ ("INTERFACE"), _ ("ADDRESS"), _ ("RELAY"));
+  for (guint i = 0; i < connections->len; i++) {
+    WstunExportedConnection *c = connections->pdata[i];
+    g_autofree char *address = addresses (c);
+
+    g_print ("%-*s  %-13s  %-15s  %-32s  %s\n", width,
+             g_dbus_proxy_get_object_path (G_DBUS_PROXY (c)),
+             or_dash (wstun_exported_connection_get_state (c)),
+             or_dash (wstun_exported_connection_get_interface (c)), address,
+             or_dash (wstun_exported_connection_get_url (c)));
+  }
+  return WSTUNCTL_EXIT_OK;
+}

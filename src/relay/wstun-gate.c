@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wstun-gate.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "wstun-error.h"
+#include "wstun-loglimit.h"
+#include "wstun-ratelimit.h"
+
+#define LOG_INTERVAL_SECONDS 10
+#define MAX_TRACKED_SOURCES 4096
+#define MAX_TOKEN_LENGTH 256
+#define RELOAD_DELAY_MS 200
+
+typedef struct {
+  WstunGate *gate;
+  SoupServerMessage *msg; /* weak */
+  GSource *timeout;
+} Pending;
+
+struct _WstunGate {
+  GObject parent_instance;
+
+  const WstunRelayConfig *config;
+  WstunTokens *tokens;
+  GFileMonitor *monitor;
+  GSource *reload_source;
+  GHashTable *pending; /* SoupServerMessage * -> Pending * */
+  WstunRateLimit *auth_limit;
+  WstunLogLimit *log_limit;
+  WstunGateCounters counters;
+};
+
+enum { SIGNAL_TOKENS_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (WstunGate, wstun_gate, G_TYPE_OBJECT)
+
+static void G_GNUC_PRINTF (3, 4) gate_log (WstunGate *self, const char *key, const char *format, ...)
+{
+  g_autofree char *msg = NULL;
+  guint suppressed = 0;
+  va_list args;
+
+  if (!wstun_log_limit_check (self->log_limit, key, g_get_monotonic_time (), &suppressed))
+    return;
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (suppressed > 0)
+    g_message ("%s (and %u more like it in the last %d s)", msg, suppressed, LOG_INTERVAL_SECONDS);
+  else
+    g_message ("%s", msg);
+}
+
+char *
+wstun_gate_remote_ip (SoupServerMessage *msg)
+{
+  GSocketAddress *addr = soup_server_message_get_remote_address (msg);
+
+  if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS (addr))
+    return g_strdup ("?");
+  return g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
+}
+
+/* ---- connections not yet upgraded ------------------------------------ */
+
+static void
+pending_free (Pending *p)
+{
+  if (p->timeout != NULL) {
+    g_source_destroy (p->timeout);
+    g_source_unref (p->timeout);
+  }
+  g_free (p);
+}
+
+static void
+hang_up (SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  /* libsoup then reads end of stream and drops the connection itself */
+  if (socket != NULL)
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+}
+
+static void
+on_msg_finalized (gpointer pending, GObject *msg)
+{
+  g_hash_table_remove (pending, msg);
+}
+
+static void
+forget_pending (WstunGate *self, SoupServerMessage *msg)
+{
+  if (g_hash_table_remove (self->pending, msg)) {
+    g_signal_handlers_disconnect_by_data (msg, self);
+    g_object_weak_unref (G_OBJECT (msg), on_msg_finalized, self->pending);
+  }
+}
+
+static gboolean
+on_pending_timeout (gpointer user_data)
+{
+  Pending *p = user_data;
+  WstunGate *self = p->gate;
+  SoupServerMessage *msg = p->msg;
+  g_autofree char *ip = wstun_gate_remote_ip (msg);
+  g_autofree char *key = g_strconcat ("slow:", ip, NULL);
+
+  g_clear_pointer (&p->timeout, g_source_unref);
+  self->counters.pending_timeouts++;
+  gate_log (self, key, "closing connection from %s: no WebSocket upgrade within %u s", ip,
+            self->config->hello_timeout);
+  forget_pending (self, msg);
+  hang_up (msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_msg_gone (SoupServerMessage *msg, WstunGate *self)
+{
+  forget_pending (self, msg);
+}
+
+static void
+on_request_started (SoupServer *server, SoupServerMessage *msg, WstunGate *self)
+{
+  Pending *p;
+
+  (void) server;
+  if (g_hash_table_size (self->pending) >= self->config->max_pending) {
+    g_autofree char *ip = wstun_gate_remote_ip (msg);
+
+    self->counters.pending_refused++;
+    gate_log (self, "pending", "refusing connection from %s: %u connections are already waiting "
+              "to upgrade (max-pending)", ip, self->config->max_pending);
+    hang_up (msg);
+    return;
+  }
+  p = g_new0 (Pending, 1);
+  p->gate = self;
+  p->msg = msg;
+  if (self->config->hello_timeout > 0) {
+    p->timeout = g_timeout_source_new_seconds (self->config->hello_timeout);
+    g_source_set_callback (p->timeout, on_pending_timeout, p, NULL);
+    g_source_attach (p->timeout, g_main_context_get_thread_default ());
+  }
+  g_hash_table_insert (self->pending, msg, p);
+  g_object_weak_ref (G_OBJECT (msg), on_msg_finalized, self->pending);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_msg_gone), self);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (on_msg_gone), self);
+}
+
+void
+wstun_gate_watch (WstunGate *self, SoupServer *server)
+{
+  g_return_if_fail (WSTUN_IS_GATE (self));
+  g_signal_connect_object (server, "request-started", G_CALLBACK (on_request_started), self, 0);
+}
+
+void
+wstun_gate_upgraded (WstunGate *self, SoupServerMessage *msg)
+{
+  g_return_if_fail (WSTUN_IS_GATE (self));
+  forget_pending (self, msg);
+}
+
+guint
+wstun_gate_get_n_pending (WstunGate *self)
+{
+  return g_hash_table_size (self->pending);
+}
+
+/* ---- authentication -------------------------------------------------- */
+
+static const char *
+bearer_token (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *value = soup_message_headers_get_one (headers, "Authorization");
+
+  if (value == NULL || g_ascii_strncasecmp (value, "Bearer ", 7) != 0)
+    return NULL;
+  value += 7;
+  while (*value == ' ')
+    value++;
+  if (*value == '\0' || strlen (value) > MAX_TOKEN_LENGTH)
+    return NULL;
+  return value;
+}
+
+gboolean
+wstun_gate_admit (WstunGate *self, SoupServerMessage *msg, const WstunToken **token,
+                  guint *status, const char **reason)
+{
+  g_autofree char *ip = NULL;
+  g_autofree char *key = NULL;
+  gint64 now = g_get_monotonic_time ();
+  const char *presented;
+
+  g_return_val_if_fail (WSTUN_IS_GATE (self), FALSE);
+
+  *token = NULL;
+  if (self->tokens == NULL)
+    return TRUE;
+
+  ip = wstun_gate_remote_ip (msg);
+  if (!wstun_rate_limit_allows (self->auth_limit, ip, now)) {
+    self->counters.auth_limited++;
+    key = g_strconcat ("limited:", ip, NULL);
+    gate_log (self, key, "refusing %s unchecked: more than %u failed authentications a minute",
+              ip, self->config->auth_failures);
+    *status = 429 /* Too Many Requests */;
+    *reason = _ ("Too many failed authentications from your address; try again later");
+    return FALSE;
+  }
+
+  presented = bearer_token (msg);
+  *token = wstun_tokens_verify (self->tokens, presented);
+  if (*token != NULL)
+    return TRUE;
+
+  wstun_rate_limit_hit (self->auth_limit, ip, now);
+  self->counters.auth_failures++;
+  key = g_strconcat ("auth:", ip, NULL);
+  gate_log (self, key, "refusing %s: %s", ip,
+            presented == NULL ? "no bearer token" : "unknown or revoked token");
+  *status = SOUP_STATUS_UNAUTHORIZED;
+  *reason = presented == NULL ? _ ("This relay requires a token (Authorization: Bearer)")
+                              : _ ("Unknown or revoked token");
+  return FALSE;
+}
+
+/* ---- the tokens file ------------------------------------------------- */
+
+gboolean
+wstun_gate_reload (WstunGate *self, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  WstunTokens *tokens;
+
+  g_return_val_if_fail (WSTUN_IS_GATE (self), FALSE);
+
+  if (self->config->tokens == NULL)
+    return TRUE;
+  tokens = wstun_tokens_load (self->config->tokens, FALSE, &local);
+  if (tokens == NULL) {
+    /* fail closed: a removed file revokes everything; a broken one keeps
+     * the last good set (an editor's half-written file) */
+    if (!g_file_test (self->config->tokens, G_FILE_TEST_EXISTS))
+      tokens = wstun_tokens_load (self->config->tokens, TRUE, NULL);
+    if (tokens == NULL) {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  }
+  g_clear_pointer (&self->tokens, wstun_tokens_free);
+  self->tokens = tokens;
+  g_message ("tokens file %s: %u token(s)", self->config->tokens, wstun_tokens_get_n (tokens));
+  g_signal_emit (self, signals[SIGNAL_TOKENS_CHANGED], 0);
+  return TRUE;
+}
+
+static gboolean
+on_reload (gpointer user_data)
+{
+  WstunGate *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_clear_pointer (&self->reload_source, g_source_unref);
+  if (!wstun_gate_reload (self, &error))
+    g_warning ("keeping the previous tokens: %s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_tokens_file_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+                        WstunGate *self)
+{
+  (void) monitor;
+  (void) file;
+  (void) other;
+  if (event == G_FILE_MONITOR_EVENT_CHANGED || event == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED)
+    return; /* wait for CHANGES_DONE_HINT */
+  if (self->reload_source != NULL)
+    return;
+  /* coalesce the burst of events an editor or an atomic rename makes */
+  self->reload_source = g_timeout_source_new (RELOAD_DELAY_MS);
+  g_source_set_callback (self->reload_source, on_reload, self, NULL);
+  g_source_attach (self->reload_source, g_main_context_get_thread_default ());
+}
+
+WstunTokens *
+wstun_gate_get_tokens (WstunGate *self)
+{
+  g_return_val_if_fail (WSTUN_IS_GATE (self), NULL);
+  return self->tokens;
+}
+
+const WstunGateCounters *
+wstun_gate_get_counters (WstunGate *self)
+{
+  g_return_val_if_fail (WSTUN_IS_GATE (self), NULL);
+  return &self->counters;
+}
+
+WstunGate *
+wstun_gate_new (const WstunRelayConfig *config, GError **error)
+{
+  g_autoptr (WstunGate) self = g_object_new (WSTUN_TYPE_GATE, NULL);
+
+  self->config = config;
+  self->auth_limit = wstun_rate_limit_new (config->auth_failures, MAX_TRACKED_SOURCES);
+  if (config->tokens != NULL) {
+    g_autoptr (GFile) file = g_file_new_for_path (config->tokens);
+    g_autoptr (GError) local = NULL;
+
+    self->tokens = wstun_tokens_load (config->tokens, FALSE, error);
+    if (self->tokens == NULL)
+      return NULL;
+    self->monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &local);
+    if (self->monitor != NULL)
+      g_signal_connect (self->monitor, "changed", G_CALLBACK (on_tokens_file_changed), self);
+    else
+      g_warning ("not watching %s for changes (%s): send SIGHUP after editing it",
+                 config->tokens, local->message);
+  }
+  return g_steal_pointer (&self);
+}
+
+static void
+wstun_gate_dispose (GObject *object)
+{
+  WstunGate *self = WSTUN_GATE (object);
+
+  if (self->pending != NULL) {
+    GHashTableIter iter;
+    gpointer msg;
+
+    g_hash_table_iter_init (&iter, self->pending);
+    while (g_hash_table_iter_next (&iter, &msg, NULL)) {
+      g_signal_handlers_disconnect_by_data (msg, self);
+      g_object_weak_unref (G_OBJECT (msg), on_msg_finalized, self->pending);
+    }
+    g_clear_pointer (&self->pending, g_hash_table_unref);
+  }
+  if (self->reload_source != NULL) {
+    g_source_destroy (self->reload_source);
+    g_clear_pointer (&self->reload_source, g_source_unref);
+  }
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
+  G_OBJECT_CLASS (wstun_gate_parent_class)->dispose (object);
+}
+
+static void
+wstun_gate_finalize (GObject *object)
+{
+  WstunGate *self = WSTUN_GATE (object);
+
+  g_clear_pointer (&self->tokens, wstun_tokens_free);
+  g_clear_pointer (&self->auth_limit, wstun_rate_limit_free);
+  g_clear_pointer (&self->log_limit, wstun_log_limit_free);
+  G_OBJECT_CLASS (wstun_gate_parent_class)->finalize (object);
+}
+
+static void
+wstun_gate_class_init (WstunGateClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wstun_gate_dispose;
+  object_class->finalize = wstun_gate_finalize;
+
+  signals[SIGNAL_TOKENS_CHANGED] = g_signal_new ("tokens-changed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 0);
+}
+
+static void
+wstun_gate_init (WstunGate *self)
+{
+  self->pending = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                         (GDestroyNotify) pending_free);
+  self->log_limit = wstun_log_limit_new (LOG_INTERVAL_SECONDS, MAX_TRACKED_SOURCES);
+}

@@ -1,0 +1,1 @@
+H‚ 7ú!=rú!%Îa=wë!==™!?=™!>8Z2µ7ö!=G“OZ‚ 7ú!=rú!%Îa=wë!==™!?=™!>8Z2µ7ö!=G“OZ‚ 7ú!=rú!%Îa=wë!==™!?=™!>8Z2µ7ö!=G“OZ‚ 7ú!=rú!%Îa=wë!==™!?=™!>8Z2µ7ö!=G“OZ‰ä7ú!=GŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQMGŠQM
