@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what wstun needs, builds it twice (plain, and with AddressSanitizer
-# and UBSan) and runs every test. Ends with one line: N passed, N failed.
+# and UBSan) and runs every test, then fuzzes for a minute with a third
+# build (clang, libFuzzer). Ends with one line: N passed, N failed.
 #
 # The unit and system tests run against the sanitized build; the tests that
 # measure memory (suite "memory") run against the plain build, since the
@@ -51,5 +52,33 @@ run_tests() { # run_tests BUILDDIR MESON-TEST-OPTIONS...
 }
 run_tests _build/asan --no-suite memory
 run_tests _build/release --suite memory
+
+# libFuzzer (tests/fuzz): each harness for 30 s, two at a time, when clang
+# can link a harness. Builds _build/fuzz with clang, ASan and UBSan.
+fuzz_available() {
+  local dir rc
+  command -v clang >/dev/null || return 1
+  dir=$(mktemp -d) || return 1
+  printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+    'int LLVMFuzzerTestOneInput (const uint8_t *d, size_t n);' \
+    'int LLVMFuzzerTestOneInput (const uint8_t *d, size_t n) { (void) d; (void) n; return 0; }' \
+    >"$dir/h.c"
+  clang -fsanitize=fuzzer,address,undefined -o "$dir/h" "$dir/h.c" >/dev/null 2>&1
+  rc=$?
+  rm -rf "$dir"
+  return $rc
+}
+if fuzz_available; then
+  # the whole tree must build with clang too; if it does not, that counts
+  # as a failure, and the harnesses still run when they alone build
+  if ! CC=clang build _build/fuzz -Dfuzzing=true -Dtests=true; then
+    echo "clang build failed: fuzzing with the harnesses alone"
+    broken=$((broken + 1))
+    meson compile -C _build/fuzz fuzz-frame fuzz-control fuzz-seed fuzz-ws
+  fi
+  run_tests _build/fuzz --suite fuzz --num-processes 2 --no-rebuild
+else
+  echo "clang or its libFuzzer runtime is missing: fuzzing skipped"
+fi
 
 python3 tests/summarize.py --extra-failures "$broken" "${logs[@]}"

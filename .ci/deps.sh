@@ -8,10 +8,16 @@ WSTUN_PACKAGES=(
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libnl-3-dev libnl-route-3-dev
   libgnutls28-dev libpolkit-gobject-1-dev libdbus-1-dev systemd
   glib-networking
+  # polkitd: the gettext rules that build the polkit action (and polkit itself)
+  polkitd
   # D-Bus service tests: a private bus, busctl (systemd), gdbus; TLS test certificates
   dbus-daemon libglib2.0-bin openssl
   # tests, demo and benchmark
   iproute2 iputils-ping iperf3 procps python3 python3-websockets
+  # D-Bus tests: a mock polkitd; strace counts wstund's wakeups (tests/bench)
+  python3-dbusmock python3-gi strace
+  # fuzzing (tests/fuzz): clang and its libFuzzer runtime
+  clang libclang-rt-14-dev
 )
 
 wstun_install_deps() {

@@ -783,7 +783,12 @@ wstun_connection_start (WstunConnection *self)
     fail (self, _ ("Invalid relay URL"));
     return;
   }
-  self->session = soup_session_new_with_options ("user-agent", "wstund/" PACKAGE_VERSION " ", NULL);
+  /* no proxy resolver: GIO's default one loads libproxy (and libstdc++)
+   * into a system service, 1.7 MB of resident memory, for proxies that a
+   * relay connection does not use (explicit proxy support would be a
+   * setting) */
+  self->session = soup_session_new_with_options ("user-agent", "wstund/" PACKAGE_VERSION " ",
+                                                 "proxy-resolver", NULL, NULL);
   if (!prepare_security (self, msg, &error)) {
     fail (self, error->message);
     return;

@@ -23,30 +23,86 @@ static gboolean G_GNUC_PRINTF (2, 3) bad (GError **error, const char *format, ..
   return FALSE;
 }
 
+static gboolean
+hex4 (const char *p, gsize avail, guint *out)
+{
+  guint value = 0;
+
+  if (avail < 4)
+    return FALSE;
+  for (guint k = 0; k < 4; k++) {
+    int digit = g_ascii_xdigit_value (p[k]);
+
+    if (digit < 0)
+      return FALSE;
+    value = value << 4 | (guint) digit;
+  }
+  *out = value;
+  return TRUE;
+}
+
+/* Length of the JSON escape sequence at @p (a backslash), or 0 when it is
+ * none. A surrogate must be a high one followed by a low one. */
+static gsize
+escape_length (const char *p, gsize avail)
+{
+  guint unit, low;
+
+  if (avail < 2)
+    return 0;
+  if (memchr ("\"\\/bfnrt", p[1], 8) != NULL)
+    return 2;
+  if (p[1] != 'u' || !hex4 (p + 2, avail - 2, &unit) || (unit >= 0xdc00 && unit <= 0xdfff))
+    return 0;
+  if (unit < 0xd800 || unit > 0xdbff)
+    return 6;
+  if (avail < 12 || p[6] != '\\' || p[7] != 'u' || !hex4 (p + 8, avail - 8, &low) ||
+      low < 0xdc00 || low > 0xdfff)
+    return 0;
+  return 12;
+}
+
 /* json-glib's parser recurses per nesting level; refuse deep documents
- * before it sees them so hostile input cannot exhaust the stack. json-glib
- * also reads single-quoted strings and comments, where a '"' would make
- * this count skip the brackets that follow: strict JSON has neither, so
- * refuse them here. */
+ * before it sees them so hostile input cannot exhaust the stack. This count
+ * must see strings where json-glib does, or it skips brackets json-glib
+ * parses. json-glib also reads single-quoted strings and comments, where a
+ * '"' would start a string here only: strict JSON has neither, so refuse
+ * them. And it reads escapes JSON does not have, a \u without four hex
+ * digits and a lone surrogate differently, taking the closing '"' into the
+ * string (\u00"x" is one string to it, and \ud800 swallows the character
+ * that follows): refuse all but JSON's escapes, surrogates only in pairs.
+ * Finally, json-glib reads value after value ("{...}{...}", "1 {...}") and
+ * leaks all but the first: refuse anything around the one object (or
+ * array, refused later). */
 static gboolean
 check_depth (const char *data, gsize len, GError **error)
 {
   guint depth = 0;
-  gboolean in_string = FALSE;
+  gboolean in_string = FALSE, seen_value = FALSE;
 
   for (gsize i = 0; i < len; i++) {
     char c = data[i];
 
     if (in_string) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
+      if (c == '\\') {
+        gsize n = escape_length (data + i, len - i);
+
+        if (n == 0)
+          return bad (error, _ ("Control message is not valid JSON: bad escape in a string"));
+        i += n - 1;
+      } else if (c == '"') {
         in_string = FALSE;
+      }
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      continue;
+    } else if (depth == 0 && (seen_value || (c != '{' && c != '['))) {
+      return bad (error, _ ("Control message is not a JSON object, or more than one"));
     } else if (c == '"') {
       in_string = TRUE;
     } else if (c == '\'' || c == '/') {
       return bad (error, _ ("Control message is not valid JSON: unexpected “%c”"), c);
     } else if (c == '{' || c == '[') {
+      seen_value = TRUE;
       if (++depth > WSTUN_CONTROL_MAX_DEPTH)
         return bad (error, _ ("Control message nested deeper than %d levels"),
                     WSTUN_CONTROL_MAX_DEPTH);

@@ -132,7 +132,8 @@ print_connected (WstunCtl *ctl, WstunExportedConnection *connection)
     wstunctl_print_json (node);
     return;
   }
-  g_print (_ ("Connected to %s on %s: %s%s%s (%s)\n"), wstun_exported_connection_get_url (connection),
+  g_print (_ ("Connected to %s on %s: %s%s%s (%s)\n"),
+           wstun_exported_connection_get_url (connection),
            wstun_exported_connection_get_interface (connection), address4,
            *address4 != '\0' && *address6 != '\0' ? " " : "", address6,
            g_dbus_proxy_get_object_path (G_DBUS_PROXY (connection)));
@@ -175,7 +176,7 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
       N_ ("Print the new connection's object path and return at once"), NULL },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
       N_ ("Wait at most SECONDS for the tunnel (default 30)"), N_ ("SECONDS") },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) context = g_option_context_new (_ ("URL"));
   g_auto (GVariantBuilder) settings = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
@@ -185,7 +186,8 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
   g_autofree char *path = NULL;
   const char *state;
 
-  g_option_context_set_summary (context, _ ("Connect to the wstun relay at URL (ws:// or wss://)."));
+  g_option_context_set_summary (context,
+                                _ ("Connect to the wstun relay at URL (ws:// or wss://)."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!wstunctl_parse (context, ctl, &argc, &argv))
     return WSTUNCTL_EXIT_USAGE;
@@ -264,8 +266,10 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
                                   timeout, state);
   if (!has_owner (connection))
     return wstunctl_fail_message (WSTUNCTL_EXIT_FAILED, _ ("wstund went away"));
-  return wstunctl_fail_message (WSTUNCTL_EXIT_FAILED, _ ("Cannot connect to %s: %s"), argv[1],
-                                *wstun_exported_connection_get_last_error (connection) != '\0'
-                                  ? wstun_exported_connection_get_last_error (connection)
-                                  : state);
+  /* LastError says what failed, e.g. "Cannot connect to URL: ..." */
+  if (*wstun_exported_connection_get_last_error (connection) != '\0')
+    return wstunctl_fail_message (WSTUNCTL_EXIT_FAILED, "%s",
+                                  wstun_exported_connection_get_last_error (connection));
+  return wstunctl_fail_message (WSTUNCTL_EXIT_FAILED, _ ("Connecting to %s ended in state %s"),
+                                argv[1], state);
 }

@@ -117,8 +117,7 @@ traffic (guint64 bytes, guint64 packets)
 {
   g_autofree char *size = g_format_size (bytes);
 
-  return g_strdup_printf (_ ("%s (%" G_GUINT64_FORMAT " bytes) in %" G_GUINT64_FORMAT
-                             " packets"),
+  return g_strdup_printf (_ ("%s (%" G_GUINT64_FORMAT " bytes) in %" G_GUINT64_FORMAT " packets"),
                           size, bytes, packets);
 }
 
@@ -137,8 +136,7 @@ wstunctl_print_connection (WstunExportedConnection *c)
   g_print ("%s\n", g_dbus_proxy_get_object_path (G_DBUS_PROXY (c)));
   g_print ("  %-12s %s\n", _ ("state:"), or_dash (wstun_exported_connection_get_state (c)));
   g_print ("  %-12s %s\n", _ ("relay:"), or_dash (wstun_exported_connection_get_url (c)));
-  g_print ("  %-12s %s\n", _ ("interface:"),
-           or_dash (wstun_exported_connection_get_interface (c)));
+  g_print ("  %-12s %s\n", _ ("interface:"), or_dash (wstun_exported_connection_get_interface (c)));
   g_print ("  %-12s %s\n", _ ("address:"), address);
   if (mtu != 0)
     g_print ("  %-12s %u\n", _ ("MTU:"), mtu);
@@ -225,8 +223,8 @@ wstunctl_list (WstunCtl *ctl, int argc, char **argv)
   }
   for (guint i = 0; i < connections->len; i++)
     width = MAX (width, (int) strlen (g_dbus_proxy_get_object_path (connections->pdata[i])));
-  g_print ("%-*s  %-13s  %-15s  %-32s  %s\n", width, _ ("CONNECTION"), _ ("STATE"),
-           _ ("INTERFACE"), _ ("ADDRESS"), _ ("RELAY"));
+  g_print ("%-*s  %-13s  %-15s  %-32s  %s\n", width, _ ("CONNECTION"), _ ("STATE"), _ ("INTERFACE"),
+           _ ("ADDRESS"), _ ("RELAY"));
   for (guint i = 0; i < connections->len; i++) {
     WstunExportedConnection *c = connections->pdata[i];
     g_autofree char *address = addresses (c);

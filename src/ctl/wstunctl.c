@@ -16,16 +16,14 @@
 /* Connect and Disconnect may wait for a person typing a password. */
 #define CALL_TIMEOUT_MS (5 * 60 * 1000)
 
-static gboolean opt_session;
-
 GOptionGroup *
 wstunctl_global_options (WstunCtl *ctl)
 {
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &ctl->json, N_ ("Print JSON instead of text"), NULL },
-    { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session,
+    { "session", 0, 0, G_OPTION_ARG_NONE, &ctl->session,
       N_ ("Talk to a wstund on the session bus (wstund --session)"), NULL },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   GOptionGroup *group = g_option_group_new ("global", _ ("Options of every command:"),
                                             _ ("Show the options of every command"), NULL, NULL);
@@ -46,7 +44,7 @@ wstunctl_parse (GOptionContext *context, WstunCtl *ctl, int *argc, char ***argv)
     g_printerr ("wstunctl: %s\n", error->message);
     return FALSE;
   }
-  if (opt_session)
+  if (ctl->session)
     ctl->bus_type = G_BUS_TYPE_SESSION;
   return TRUE;
 }
@@ -120,8 +118,8 @@ wstunctl_get_connections (WstunCtl *ctl, GError **error)
   g_autofree char *owner = NULL;
 
   manager = wstun_object_manager_client_new_for_bus_sync (
-    ctl->bus_type, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, WSTUN_DBUS_NAME, WSTUN_DBUS_PATH,
-    NULL, error);
+    ctl->bus_type, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, WSTUN_DBUS_NAME, WSTUN_DBUS_PATH, NULL,
+    error);
   if (manager == NULL)
     return NULL;
   owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (manager));
@@ -191,7 +189,8 @@ static const struct {
   const char *synopsis;
   const char *description;
 } commands[] = {
-  { "connect", wstunctl_connect, N_ ("URL [--token-file FILE] [--ca-file FILE] [--pin-sha256 HASH]"),
+  { "connect", wstunctl_connect,
+    N_ ("URL [--token-file FILE] [--ca-file FILE] [--pin-sha256 HASH]"),
     N_ ("Connect to a relay and wait until the tunnel is up") },
   { "disconnect", wstunctl_disconnect, N_ ("[CONNECTION]"),
     N_ ("Disconnect a connection (the only one when none is named)") },

@@ -22,6 +22,7 @@ typedef enum {
 typedef struct {
   GBusType bus_type;
   gboolean json;
+  gboolean session;
 } WstunCtl;
 
 /* The options every command takes (--json, --session). */
@@ -41,8 +42,8 @@ GPtrArray *wstunctl_get_connections (WstunCtl *ctl, GError **error);
 WstunExportedConnection *wstunctl_find_connection (GPtrArray *connections, const char *which,
                                                    GError **error);
 /* Calls a method of wstund, allowing polkit to ask for a password. */
-GVariant *wstunctl_call (WstunCtl *ctl, const char *path, const char *interface,
-                         const char *method, GVariant *parameters, GError **error);
+GVariant *wstunctl_call (WstunCtl *ctl, const char *path, const char *interface, const char *method,
+                         GVariant *parameters, GError **error);
 
 /* A connection's properties as JSON (an object) or as text. */
 void wstunctl_print_json (JsonNode *node);

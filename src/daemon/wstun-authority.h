@@ -25,9 +25,8 @@ WstunAuthority *wstun_authority_new (void);
  * nothing). Allows user interaction (a password prompt) when the caller
  * allowed it in the message flags. */
 void wstun_authority_check_async (WstunAuthority *self, GDBusMethodInvocation *invocation,
-                                  const char *action_id, guint owner_uid,
-                                  GCancellable *cancellable, GAsyncReadyCallback callback,
-                                  gpointer user_data);
+                                  const char *action_id, guint owner_uid, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
 /* TRUE when allowed; @uid (optional) is the caller's uid. Refusals are
  * WSTUN_ERROR_NOT_AUTHORIZED with a message saying why. */
 gboolean wstun_authority_check_finish (WstunAuthority *self, GAsyncResult *result, guint *uid,

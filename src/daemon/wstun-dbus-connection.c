@@ -104,8 +104,7 @@ on_caller_vanished (GDBusConnection *bus, const char *name, gpointer user_data)
   WstunDBusConnection *self = user_data;
 
   (void) bus;
-  g_message ("connection %u: %s left the bus, and the connection was bound to it", self->id,
-             name);
+  g_message ("connection %u: %s left the bus, and the connection was bound to it", self->id, name);
   g_bus_unwatch_name (self->caller_watch);
   self->caller_watch = 0;
   g_signal_emit (self, signals[SIGNAL_CALLER_VANISHED], 0);

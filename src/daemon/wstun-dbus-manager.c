@@ -203,8 +203,8 @@ on_handle_disconnect (WstunExportedManager *iface, GDBusMethodInvocation *invoca
 }
 
 static gboolean
-on_handle_connection_disconnect (WstunExportedConnection *iface,
-                                 GDBusMethodInvocation *invocation, WstunDBusManager *self)
+on_handle_connection_disconnect (WstunExportedConnection *iface, GDBusMethodInvocation *invocation,
+                                 WstunDBusManager *self)
 {
   (void) iface;
   disconnect (self, invocation, g_dbus_method_invocation_get_object_path (invocation));
@@ -241,8 +241,7 @@ on_connect_authorized (GObject *source, GAsyncResult *result, gpointer user_data
     return;
   }
   if (self->bus == NULL) {
-    g_set_error (&error, WSTUN_DBUS_ERROR, WSTUN_DBUS_ERROR_FAILED,
-                 _ ("wstund is shutting down"));
+    g_set_error (&error, WSTUN_DBUS_ERROR, WSTUN_DBUS_ERROR_FAILED, _ ("wstund is shutting down"));
     wstun_dbus_return_error (call->invocation, error);
     return;
   }
@@ -371,8 +370,7 @@ wstun_dbus_manager_new (WstunManager *manager, WstunAuthority *authority)
 }
 
 static void
-wstun_dbus_manager_get_property (GObject *object, guint prop_id, GValue *value,
-                                 GParamSpec *pspec)
+wstun_dbus_manager_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   WstunDBusManager *self = WSTUN_DBUS_MANAGER (object);
 
@@ -397,8 +395,7 @@ wstun_dbus_manager_dispose (GObject *object)
 
     g_hash_table_iter_init (&iter, self->objects);
     while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &connection)) {
-      g_signal_handlers_disconnect_by_data (wstun_dbus_connection_get_interface (connection),
-                                            self);
+      g_signal_handlers_disconnect_by_data (wstun_dbus_connection_get_interface (connection), self);
       g_signal_handlers_disconnect_by_data (connection, self);
     }
     g_hash_table_remove_all (self->objects);
@@ -428,9 +425,8 @@ wstun_dbus_manager_class_init (WstunDBusManagerClass *klass)
   object_class->dispose = wstun_dbus_manager_dispose;
   object_class->finalize = wstun_dbus_manager_finalize;
 
-  props[PROP_BUSY] =
-    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  props[PROP_BUSY] = g_param_spec_boolean (
+    "busy", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 

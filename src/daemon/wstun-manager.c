@@ -12,10 +12,10 @@ typedef struct {
   guint id;
   WstunConnection *connection;
   gulong notify_id;
-  GSource *linger;   /* failed by itself: forget it when this fires */
+  GSource *linger;    /* failed by itself: forget it when this fires */
   GPtrArray *waiters; /* GTask of wstun_manager_remove_async() */
-  gboolean removing; /* asked to end */
-  gboolean down;     /* ended: forget it at the next reap */
+  gboolean removing;  /* asked to end */
+  gboolean down;      /* ended: forget it at the next reap */
 } Entry;
 
 struct _WstunManager {
@@ -165,8 +165,8 @@ wstun_manager_add (WstunManager *self, const WstunSettings *settings, GError **e
   entry->id = ++self->last_id;
   entry->connection = g_steal_pointer (&connection);
   entry->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  entry->notify_id = g_signal_connect (entry->connection, "notify::state", G_CALLBACK (on_state),
-                                       entry);
+  entry->notify_id =
+    g_signal_connect (entry->connection, "notify::state", G_CALLBACK (on_state), entry);
   g_hash_table_insert (self->entries, GUINT_TO_POINTER (entry->id), entry);
 
   g_message ("connection %u: connecting to %s", entry->id, settings->url);
@@ -309,8 +309,8 @@ wstun_manager_class_init (WstunManagerClass *klass)
     g_signal_new ("connection-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, G_TYPE_UINT, WSTUN_TYPE_CONNECTION);
   signals[SIGNAL_CONNECTION_REMOVED] =
-    g_signal_new ("connection-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, WSTUN_TYPE_CONNECTION);
+    g_signal_new ("connection-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_UINT, WSTUN_TYPE_CONNECTION);
 }
 
 static void

@@ -173,18 +173,21 @@ wstun_settings_new_from_variant (GVariant *variant, GError **error)
   g_autoptr (WstunSettings) settings = g_new0 (WstunSettings, 1);
   gboolean seen[G_N_ELEMENTS (setting_keys)] = { FALSE };
   GVariantIter iter;
-  const char *key;
-  GVariant *value;
 
   g_return_val_if_fail (variant != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (variant, G_VARIANT_TYPE_VARDICT), NULL);
 
   settings->manage_ip = TRUE;
   g_variant_iter_init (&iter, variant);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
-    g_autoptr (GVariant) owned = value;
+  for (;;) {
+    g_autoptr (GVariant) entry = g_variant_iter_next_value (&iter);
+    g_autoptr (GVariant) value = NULL;
+    const char *key;
     gsize i;
 
+    if (entry == NULL)
+      break;
+    g_variant_get (entry, "{&sv}", &key, &value);
     for (i = 0; i < G_N_ELEMENTS (setting_keys); i++) {
       if (strcmp (key, setting_keys[i].key) == 0)
         break;
@@ -204,8 +207,8 @@ wstun_settings_new_from_variant (GVariant *variant, GError **error)
     seen[i] = TRUE;
     if (!g_variant_is_of_type (value, G_VARIANT_TYPE (setting_keys[i].type))) {
       g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                   _ ("The setting “%s” must be of type “%s”, not “%s”"), key,
-                   setting_keys[i].type, g_variant_get_type_string (value));
+                   _ ("The setting “%s” must be of type “%s”, not “%s”"), key, setting_keys[i].type,
+                   g_variant_get_type_string (value));
       return NULL;
     }
     if (!setting_keys[i].parse (key, value, settings, error))

@@ -34,8 +34,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WstunSettings, wstun_settings_free)
 
 /* A connection (not started) configured with @settings. Fails with
  * WSTUN_ERROR_INVALID_ARGS for a URL or key pin the client core refuses. */
-WstunConnection *wstun_settings_create_connection (const WstunSettings *settings,
-                                                   GError **error);
+WstunConnection *wstun_settings_create_connection (const WstunSettings *settings, GError **error);
 
 /* The token stored in @path, without its trailing newline. Refuses a file
  * that every user may read: a token is a password. */

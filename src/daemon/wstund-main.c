@@ -125,7 +125,7 @@ main (int argc, char **argv)
       N_ ("SECONDS") },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &options.replace,
       N_ ("Replace a running wstund on the bus"), NULL },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   GOptionEntry foreground_entries[] = {
     { "connect", 0, 0, G_OPTION_ARG_STRING, &options.connect_url,
@@ -144,12 +144,12 @@ main (int argc, char **argv)
       N_ ("BYTES") },
     { "no-manage-ip", 0, 0, G_OPTION_ARG_NONE, &options.no_manage_ip,
       N_ ("Create the device but leave addresses, routes and MTU to someone else"), NULL },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   GOptionEntry main_entries[] = {
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log debug messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version and exit"), NULL },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;

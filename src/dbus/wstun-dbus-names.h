@@ -3,10 +3,10 @@
  * shared by wstund, wstunctl and the NetworkManager plugin */
 #pragma once
 
-#define WSTUN_DBUS_NAME                  "org.wstun"
-#define WSTUN_DBUS_PATH                  "/org/wstun"
-#define WSTUN_DBUS_INTERFACE             "org.wstun"
-#define WSTUN_DBUS_CONNECTION_INTERFACE  "org.wstun.Connection"
+#define WSTUN_DBUS_NAME                 "org.wstun"
+#define WSTUN_DBUS_PATH                 "/org/wstun"
+#define WSTUN_DBUS_INTERFACE            "org.wstun"
+#define WSTUN_DBUS_CONNECTION_INTERFACE "org.wstun.Connection"
 /* connection objects are WSTUN_DBUS_CONNECTION_PATH_PREFIX N, N = 1, 2, ... */
 #define WSTUN_DBUS_CONNECTION_PATH_PREFIX "/org/wstun/connection/"
 

@@ -6,7 +6,9 @@
  * PROTOCOL.md section 3 (required members present, numbers in range,
  * addresses valid, the size limits). A parsed hello, config or error is
  * then written back with wstun_*_to_json() and parsed again: that must
- * succeed and give the same fields (round trip).
+ * succeed and give the same fields (round trip). The depth limit, which
+ * wstun checks before json-glib parses, is checked against the document
+ * json-glib read.
  *
  * The relay and wstund only parse text the WebSocket layer has checked to
  * be UTF-8. For such input, every string parsed must be UTF-8 too (escapes
@@ -18,6 +20,8 @@
 
 #include <string.h>
 #include <sys/socket.h>
+
+#include <json-glib/json-glib.h>
 
 #include "fuzz.h"
 #include "wstun-address.h"
@@ -126,6 +130,44 @@ assert_strv_equal (char **a, char **b)
     g_assert_cmpstr (a[i], ==, b[i]);
 }
 
+/* Nesting depth of a document as json-glib read it: an object or an array
+ * is one level deeper than its deepest member. */
+static guint
+node_depth (JsonNode *node)
+{
+  guint deepest = 0;
+
+  if (JSON_NODE_HOLDS_OBJECT (node)) {
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *member;
+
+    json_object_iter_init (&iter, json_node_get_object (node));
+    while (json_object_iter_next (&iter, &name, &member))
+      deepest = MAX (deepest, node_depth (member));
+    return deepest + 1;
+  }
+  if (JSON_NODE_HOLDS_ARRAY (node)) {
+    JsonArray *array = json_node_get_array (node);
+
+    for (guint i = 0; i < json_array_get_length (array); i++)
+      deepest = MAX (deepest, node_depth (json_array_get_element (array, i)));
+    return deepest + 1;
+  }
+  return 0;
+}
+
+/* The depth limit is enforced before json-glib parses (its parser
+ * recurses per level); check it against what json-glib actually read. */
+static void
+check_depth_limit (const char *text, gsize size)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+
+  g_assert_true (json_parser_load_from_data (parser, text, size, NULL));
+  g_assert_cmpuint (node_depth (json_parser_get_root (parser)), <=, WSTUN_CONTROL_MAX_DEPTH);
+}
+
 /* Serializes @c and parses the result; returns the reparsed message. */
 static WstunControl *
 round_trip (const WstunControl *c)
@@ -181,6 +223,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   }
   g_assert_no_error (error);
   check_control (control);
+  check_depth_limit (text, size);
   if (control->type == WSTUN_CONTROL_UNKNOWN)
     return 0;
 

@@ -49,8 +49,12 @@
 #define DEFAULT_LIMIT   (256 * 1024)  /* the framer's default max_message */
 #define DEFAULT_BACKLOG (1024 * 1024) /* and max_backlog */
 #define CONTROL_ALLOWANCE (256 * 1024 + WSTUN_WS_HEADROOM) /* control frames may exceed it by */
-#define MAX_ITERATIONS 100000
-#define MAX_USEC       (5 * G_USEC_PER_SEC)
+/* Bounds of one run. Input arrives at least a byte per two iterations on
+ * average (more when it trickles: 7 bytes per read on average, a read every
+ * other iteration), and every source is always ready except while a GTask
+ * closes the stream; each blocking iteration is bounded by a 10 ms ticker. */
+#define MAX_ITERATIONS(size) (10000 + 4 * (size))
+#define MAX_USEC             (8 * G_USEC_PER_SEC)
 
 /* ---- a GMemoryInputStream that trickles ------------------------------ */
 
@@ -395,7 +399,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_source_set_callback (ticker, tick, NULL, NULL);
   g_source_attach (ticker, ctx);
   deadline = g_get_monotonic_time () + MAX_USEC;
-  while (run.n_closed == 0 && !run.detached && iterations++ < MAX_ITERATIONS &&
+  while (run.n_closed == 0 && !run.detached && iterations++ < MAX_ITERATIONS (size) &&
          g_get_monotonic_time () < deadline)
     g_main_context_iteration (ctx, TRUE);
   /* a finite input always ends the connection */

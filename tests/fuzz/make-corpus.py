@@ -165,6 +165,8 @@ def control_corpus():
         "bad-error-code-null": j({"type": "error", "code": None, "message": "m"}),
         "bad-depth-17": b'{"type":"hello","version":1,"x":' + b"[" * 16 + b"]" * 16 + b"}",
         "depth-16": b'{"type":"hello","version":1,"x":' + b"[" * 15 + b"]" * 15 + b"}",
+        "depth-15-after-escapes": b'{"type":"hello","version":1,"s":"\\u00e9\\ud83d\\ude00\\"","x":'
+                                  + b"[" * 14 + b"]" * 14 + b"}",
         "bad-depth-brackets-in-string": b'{"type":"hello","version":1,"s":"[[[[[[[[[[[[[[[[[["}',
         "bad-single-quotes": b"{'type':'hello','version':1}",
         "bad-comment": b'{"type":"hello",/* c */"version":1}',
@@ -347,6 +349,10 @@ def ws_corpus():
                                 wsframe(BINARY, bytes(300)), close()),
         "trickle-fragmented": seq(TRICKLE, wsframe(TEXT, b"ab", fin=False), wsframe(PING, b"x"),
                                   wsframe(CONT, b"cd"), close(1001)),
+        # beyond the framer's initial 64 KiB input buffer (the only big inputs)
+        "big-binary-len64-echo": seq(ECHO, wsframe(BINARY, bytes(65536)), close()),
+        "big-fragmented-trickle": seq(TRICKLE, wsframe(BINARY, bytes(40000), fin=False),
+                                      wsframe(CONT, bytes(40000)), out=OUT_SLOW),
         "all-flags-server": seq(0xfe, wsframe(TEXT, b"a"), wsframe(TEXT, b"b"), wsframe(TEXT, b"c")),
         # client role: the peer (a relay) does not mask
         "client-text": seq(CLIENT, wsframe(TEXT, j({"type": "config", "address4": "10.99.0.2/24",

@@ -43,6 +43,8 @@ for name in "${names[@]}"; do
   fi
 done
 mkdir -p "$out"
+# as in meson.build: no GSlice caches hiding a use after free from ASan
+export G_SLICE=always-malloc
 
 # run_one NAME: one harness for $seconds; its stats end its log
 run_one() {
@@ -52,6 +54,7 @@ run_one() {
   mkdir -p "$work" "$art"
   cp -rn "$src/corpus/$name/." "$work/"
   [ -f "$src/$name.dict" ] && args+=(-dict="$src/$name.dict")
+  [ "$name" = ws ] && args+=(-max_len=8192) # as fuzz_options in meson.build
   {
     echo "# $(date -Is) fuzz-$name for $seconds s: ${args[*]}"
     nice -n 19 "$build/tests/fuzz/fuzz-$name" "${args[@]}" "$work" "$src/corpus/$name" \

@@ -136,12 +136,13 @@ wst_listening() { # wst_listening NS PORT: a TCP socket listens on PORT in NS
   ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .
 }
 
-# wst_relay ARGS...: starts the relay with metrics on 127.0.0.1:9180
+# wst_relay ARGS...: starts the relay on $WST_RELAY_URL with metrics on
+# 127.0.0.1:9180 (wst_relay_tls for wss://)
 wst_relay() {
-  local r
+  local r port=${WST_RELAY_URL##*:}
   r=$(wst_ns relay)
   wst_bg relay "$r" "$RELAY_BIN" --listen "$WST_RELAY_URL" --metrics "$WST_METRICS" "$@"
-  wst_wait 10 wst_listening "$r" 80 || wst_fail "relay did not start"
+  wst_wait 10 wst_listening "$r" "${port%%/*}" || wst_fail "relay did not start"
 }
 
 wst_has_addr() { ip -n "$1" -o addr show dev "$2" 2>/dev/null | grep -q "inet "; }
@@ -418,3 +419,148 @@ wst_prop_ge() { # wst_prop_ge PATH INTERFACE PROPERTY MIN: a number property is 
 }
 
 wst_ended_pid() { ! kill -0 "$1" 2>/dev/null; } # wst_ended_pid PID: it has exited
+
+# ---- security: tokens, TLS certificates, refused clients, abuse ----------
+
+WST_TOKENS=$WST_LOGDIR/tokens # the relay's tokens file (wst_relay --tokens "$WST_TOKENS")
+
+# wst_token NAME [--address A] [--address6 A]: adds NAME to $WST_TOKENS and
+# keeps its token in $(wst_token_file NAME), mode 0600 as wstund wants
+wst_token() {
+  local name=$1
+  shift
+  (umask 077 && "$RELAY_BIN" --tokens "$WST_TOKENS" token add "$name" "$@" \
+    >"$WST_LOGDIR/$name.token" 2>>"$WST_LOGDIR/tokens.log") || wst_fail "token add $name failed"
+  grep -Eq '^wst_[A-Za-z0-9_-]{43}$' "$WST_LOGDIR/$name.token" ||
+    wst_fail "token add $name printed no token: $(cat "$WST_LOGDIR/$name.token")"
+}
+wst_token_file() { echo "$WST_LOGDIR/$1.token"; }
+
+# Test PKI, made with openssl in $WST_PKI: wst_ca NAME makes a CA;
+# wst_cert CA NAME SAN FROM TO issues NAME.pem/NAME.key signed by CA, for
+# the subjectAltName SAN (IP:198.18.0.1,DNS:x), valid from FROM to TO
+# seconds from now (negative: in the past). `openssl ca` sets any dates,
+# which `openssl x509 -req` of OpenSSL 3.0 cannot.
+WST_PKI=$WST_LOGDIR/pki
+wst_ca() {
+  local name=$1 db=$WST_PKI/$1.db
+  mkdir -p "$db" && : >"$db/index.txt" && echo 1000 >"$db/serial" || return 1
+  openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -keyout "$WST_PKI/$name.key" -out "$WST_PKI/$name.pem" -days 30 -subj "/CN=wstun test $name" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    2>>"$WST_PKI/openssl.log" || return 1
+  cat >"$WST_PKI/$name.cnf" <<CNF
+[ca]
+default_ca = test_ca
+[test_ca]
+database = $db/index.txt
+serial = $db/serial
+new_certs_dir = $db
+certificate = $WST_PKI/$name.pem
+private_key = $WST_PKI/$name.key
+default_md = sha256
+policy = any_name
+unique_subject = no
+copy_extensions = none
+[any_name]
+commonName = supplied
+CNF
+}
+wst_cert() {
+  local ca=$1 name=$2 san=$3 from to
+  from=$(date -u -d "@$(($(date +%s) + $4))" +%Y%m%d%H%M%SZ)
+  to=$(date -u -d "@$(($(date +%s) + $5))" +%Y%m%d%H%M%SZ)
+  openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -keyout "$WST_PKI/$name.key" -out "$WST_PKI/$name.csr" -subj "/CN=$name" \
+    2>>"$WST_PKI/openssl.log" || return 1
+  printf '%s\n' "subjectAltName=$san" basicConstraints=CA:FALSE keyUsage=digitalSignature \
+    extendedKeyUsage=serverAuth >"$WST_PKI/$name.ext"
+  openssl ca -batch -notext -config "$WST_PKI/$ca.cnf" -in "$WST_PKI/$name.csr" \
+    -out "$WST_PKI/$name.pem" -startdate "$from" -enddate "$to" -extfile "$WST_PKI/$name.ext" \
+    >>"$WST_PKI/openssl.log" 2>&1
+}
+
+# wst_pki: a test CA and certificates for the relay at $WST_RELAY_IP:
+#   relay      signed by ca, SAN IP:198.18.0.1, valid now
+#   rogue      the same name and dates, signed by otherca
+#   wrongname  signed by ca, SAN IP:198.18.0.99 and DNS:other.test
+#   expired    signed by ca, valid from 10 days until 1 day ago
+#   future     signed by ca, valid from tomorrow
+wst_pki() {
+  command -v openssl >/dev/null || { echo "SKIP: needs openssl"; exit 77; }
+  mkdir -p "$WST_PKI"
+  wst_ca ca && wst_ca otherca &&
+    wst_cert ca relay "IP:$WST_RELAY_IP" -3600 86400 &&
+    wst_cert otherca rogue "IP:$WST_RELAY_IP" -3600 86400 &&
+    wst_cert ca wrongname "IP:198.18.0.99,DNS:other.test" -3600 86400 &&
+    wst_cert ca expired "IP:$WST_RELAY_IP" -864000 -86400 &&
+    wst_cert ca future "IP:$WST_RELAY_IP" 86400 864000 ||
+    wst_fail "cannot make the test certificates: $(tail -n 5 "$WST_PKI/openssl.log")"
+}
+wst_pem() { echo "$WST_PKI/$1.pem"; }
+wst_key() { echo "$WST_PKI/$1.key"; }
+
+# wst_pin NAME: pin-sha256 of NAME.pem's public key (base64 SHA-256 of its
+# SubjectPublicKeyInfo), as wstund --pin-sha256 takes it
+wst_pin() {
+  openssl x509 -in "$WST_PKI/$1.pem" -noout -pubkey | openssl pkey -pubin -outform DER |
+    openssl dgst -sha256 -binary | base64
+}
+
+# wst_relay_tls CERT ARGS...: the relay on wss://$WST_RELAY_IP:443 with
+# certificate CERT of wst_pki; wst_client then connects there too
+wst_relay_tls() {
+  local cert=$1
+  shift
+  WST_RELAY_URL=wss://$WST_RELAY_IP:443
+  wst_relay --tls-cert "$(wst_pem "$cert")" --tls-key "$(wst_key "$cert")" "$@"
+}
+
+# wst_refused NAME N ERE WSTUND-ARGS...: runs wstund --connect in client N's
+# namespace, which must fail: exit 1 within 20 s, leave no wstun0, and say
+# why on a "wstund: " line matching ERE (in WST_MESSAGE afterwards)
+wst_refused() {
+  local name=$1 i=$2 ere=$3
+  shift 3
+  wst_bg "$name" "$(wst_ns "$i")" "$WSTUND_BIN" --connect "$WST_RELAY_URL" --interface wstun0 "$@"
+  wst_exit_status "$name" 20 || wst_fail "$name: wstund is still running after 20 s"
+  WST_MESSAGE=$(grep '^wstund: ' "$(wst_logfile "$name")" | tail -n 1)
+  [ "$WST_STATUS" = 1 ] || wst_fail "$name: wstund exited $WST_STATUS, not 1 ($WST_MESSAGE)"
+  grep -Eq -- "$ere" <<<"$WST_MESSAGE" ||
+    wst_fail "$name: the message '$WST_MESSAGE' does not match '$ere'"
+  wst_no_dev "$i" wstun0 || wst_fail "$name: a device wstun0 is left in client $i's namespace"
+  wst_log "$name: $WST_MESSAGE"
+}
+
+# wst_ping_start NAME N ADDR: pings ADDR from client N every 20 ms, in the
+# background, until wst_ping_stop NAME; wst_ping_loss NAME then prints
+# "transmitted received loss%" and fails when nothing was transmitted
+wst_ping_start() {
+  wst_bg "$1" "$(wst_ns "$2")" ping -n -i 0.02 -W 1 "$3"
+}
+wst_ping_stop() {
+  kill -INT "$(wst_pid "$1")" 2>/dev/null
+  wst_exit_status "$1" 5 || wst_fail "ping $1 does not stop"
+}
+wst_ping_loss() {
+  awk '/packets transmitted/ { tx = $1; rx = $4 }
+    END { if (tx > 0) printf "%d %d %.2f\n", tx, rx, 100 * (tx - rx) / tx; else exit 1 }' \
+    "$(wst_logfile "$1")"
+}
+
+# wst_no_sanitizer_reports NAME...: the logs of NAME... have no report of
+# AddressSanitizer, LeakSanitizer or UBSan (stop the processes first: leaks
+# are reported at exit)
+wst_no_sanitizer_reports() {
+  local name
+  for name in "$@"; do
+    if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$(wst_logfile "$name")"; then
+      grep -E -A 20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$(wst_logfile "$name")"
+      wst_fail "a sanitizer reported an error in $name"
+    fi
+  done
+}
+
+# wst_sanitized: the build under test has AddressSanitizer (its memory
+# figures are the sanitizer's, not wstun's)
+wst_sanitized() { ldd "$RELAY_BIN" 2>/dev/null | grep -q libasan; }

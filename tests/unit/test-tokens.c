@@ -131,8 +131,9 @@ test_tokens_invalid (void)
     "[x]\nsha256=zz\n",
     "[x]\n",
     "[x y]\nsha256=0000000000000000000000000000000000000000000000000000000000000000\n",
-    "[x]\nsha256=0000000000000000000000000000000000000000000000000000000000000000\n"
-    "address=fd00::1\n",
+    /* an IPv6 address as the IPv4 one */
+    ("[x]\nsha256=0000000000000000000000000000000000000000000000000000000000000000\n"
+     "address=fd00::1\n"),
     "not a key file",
   };
 
@@ -156,6 +157,7 @@ test_tokens_invalid (void)
     g_autofree char *first = wstun_tokens_add (tokens, "dup", NULL, NULL, &error);
 
     g_assert_no_error (error);
+    g_assert_nonnull (first);
     g_assert_null (wstun_tokens_add (tokens, "dup", NULL, NULL, &error));
     g_assert_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS);
     g_clear_error (&error);
