@@ -6,7 +6,7 @@ WSTUN_PACKAGES=(
   # build
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libnl-3-dev libnl-route-3-dev
-  libgnutls28-dev libpolkit-gobject-1-dev libdbus-1-dev systemd
+  libpolkit-gobject-1-dev libdbus-1-dev systemd
   glib-networking
   # polkitd: the gettext rules that build the polkit action (and polkit itself)
   polkitd

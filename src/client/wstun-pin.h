@@ -7,6 +7,10 @@
 
 G_BEGIN_DECLS
 
+/* Finds the SubjectPublicKeyInfo (tag and length included) in a DER
+ * certificate; FALSE if it is not one. Never reads outside @cert. */
+gboolean wstun_pin_find_spki (const guint8 *cert, gsize cert_len, const guint8 **spki,
+                              gsize *spki_len);
 /* The pin of @certificate's public key. */
 char *wstun_pin_for_certificate (GTlsCertificate *certificate, GError **error);
 /* Checks a user-given pin: base64 of 32 bytes, optionally prefixed with
