@@ -41,9 +41,9 @@ struct _WstunConnection {
   gboolean stopping;
   SoupSession *session;
   GCancellable *cancellable;
-  SoupMessage *msg;                   /* the upgrade request, during the handshake */
-  GTlsCertificateFlags tls_errors;    /* why the relay's certificate was refused */
-  char *peer_pin;                     /* pin of the certificate the relay showed */
+  SoupMessage *msg;                /* the upgrade request, during the handshake */
+  GTlsCertificateFlags tls_errors; /* why the relay's certificate was refused */
+  char *peer_pin;                  /* pin of the certificate the relay showed */
   gboolean pin_matched;
   SoupWebsocketConnection *soup_conn; /* did the upgrade; inert afterwards */
   WstunWs *ws;
@@ -583,8 +583,9 @@ describe_handshake_error (WstunConnection *self, const GError *error)
   }
 }
 
-/* Called only when the certificate failed the CA checks: a pin, if set,
- * decides instead, as openconnect's --servercert does. */
+/* Called when the certificate failed the CA checks, and always with a pin
+ * (on_network_event()): a pin, if set, decides instead, as openconnect's
+ * --servercert does. */
 static gboolean
 on_accept_certificate (SoupMessage *msg, GTlsCertificate *certificate, GTlsCertificateFlags errors,
                        WstunConnection *self)
@@ -607,7 +608,23 @@ on_accept_certificate (SoupMessage *msg, GTlsCertificate *certificate, GTlsCerti
   return self->pin_matched;
 }
 
-/* A certificate the CAs accepted must match the pin too. */
+/* With a pin, the pin decides during the TLS handshake, before the upgrade
+ * request and its token go out: without a database GIO fails every
+ * certificate with UNKNOWN_CA, so on_accept_certificate() always runs.
+ * (Left to the CAs, a certificate they accept is never shown to it, and
+ * the token went to a relay with another key before the pin was checked.) */
+static void
+on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connection,
+                  WstunConnection *self)
+{
+  (void) msg;
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && self->pin_sha256 != NULL &&
+      G_IS_TLS_CONNECTION (connection))
+    g_tls_connection_set_database (G_TLS_CONNECTION (connection), NULL);
+}
+
+/* A certificate the CAs accepted must match the pin too (a safety net:
+ * on_network_event() has the pin checked during the handshake). */
 static gboolean
 check_pin_after_handshake (WstunConnection *self, GError **error)
 {
@@ -758,6 +775,8 @@ prepare_security (WstunConnection *self, SoupMessage *msg, GError **error)
     return FALSE;
   }
   g_signal_connect_object (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), self, 0);
+  if (self->pin_sha256 != NULL)
+    g_signal_connect_object (msg, "network-event", G_CALLBACK (on_network_event), self, 0);
   return TRUE;
 }
 

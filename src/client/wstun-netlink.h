@@ -14,8 +14,8 @@ WstunNetlink *wstun_netlink_new (GError **error);
 void wstun_netlink_free (WstunNetlink *nl);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WstunNetlink, wstun_netlink_free)
 
-/* Sets the MTU (and a transmit queue long enough for bursts), turns off IPv6 link-local address generation (a tunnel
- * has no use for it and the relay would drop its multicast chatter), then
+/* Sets the MTU (and a transmit queue long enough for bursts), turns off IPv6 link-local address
+ * generation (a tunnel has no use for it and the relay would drop its multicast chatter), then
  * brings the link up. */
 gboolean wstun_netlink_link_up (WstunNetlink *nl, int ifindex, guint mtu, GError **error);
 gboolean wstun_netlink_set_mtu (WstunNetlink *nl, int ifindex, guint mtu, GError **error);

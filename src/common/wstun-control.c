@@ -56,8 +56,8 @@ escape_length (const char *p, gsize avail)
     return 0;
   if (unit < 0xd800 || unit > 0xdbff)
     return 6;
-  if (avail < 12 || p[6] != '\\' || p[7] != 'u' || !hex4 (p + 8, avail - 8, &low) ||
-      low < 0xdc00 || low > 0xdfff)
+  if (avail < 12 || p[6] != '\\' || p[7] != 'u' || !hex4 (p + 8, avail - 8, &low) || low < 0xdc00 ||
+      low > 0xdfff)
     return 0;
   return 12;
 }

@@ -110,8 +110,8 @@ batch_limit (void)
     const char *env = g_getenv ("WSTUN_BATCH_PACKETS");
     guint64 n = env != NULL ? g_ascii_strtoull (env, NULL, 10) : 0;
 
-    g_once_init_leave (&limit, n >= 1 && n <= WSTUN_FRAME_MAX_PACKETS ? n
-                                                                      : WSTUN_FRAME_MAX_PACKETS);
+    g_once_init_leave (&limit,
+                       n >= 1 && n <= WSTUN_FRAME_MAX_PACKETS ? n : WSTUN_FRAME_MAX_PACKETS);
   }
   return limit;
 }

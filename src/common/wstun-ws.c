@@ -24,8 +24,8 @@
 #define CONTROL_ALLOWANCE (256 * 1024 + WSTUN_WS_HEADROOM)
 /* RFC 6455 10.3 wants masking keys from a strong entropy source; fetch
  * them from the kernel in batches so that costs one syscall per 64 frames. */
-#define MASK_KEY_BATCH 64
-#define CLOSE_TIMEOUT_MS  3000
+#define MASK_KEY_BATCH   64
+#define CLOSE_TIMEOUT_MS 3000
 
 typedef enum {
   STATE_NEW,

@@ -11,9 +11,12 @@
 #include "wstun-ratelimit.h"
 
 #define LOG_INTERVAL_SECONDS 10
-#define MAX_TRACKED_SOURCES 4096
-#define MAX_TOKEN_LENGTH 256
-#define RELOAD_DELAY_MS 200
+/* all sources together: a flood from many addresses (an IPv6 prefix has
+ * plenty) would still write a line per connection */
+#define MAX_LOG_LINES_PER_INTERVAL 30
+#define MAX_TRACKED_SOURCES        4096
+#define MAX_TOKEN_LENGTH           256
+#define RELOAD_DELAY_MS            200
 
 typedef struct {
   WstunGate *gate;
@@ -31,6 +34,9 @@ struct _WstunGate {
   GHashTable *pending; /* SoupServerMessage * -> Pending * */
   WstunRateLimit *auth_limit;
   WstunLogLimit *log_limit;
+  gint64 log_window;  /* start of the current interval */
+  guint log_lines;    /* lines logged in it */
+  guint log_unlogged; /* and not logged */
   WstunGateCounters counters;
 };
 
@@ -39,14 +45,28 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (WstunGate, wstun_gate, G_TYPE_OBJECT)
 
-static void G_GNUC_PRINTF (3, 4) gate_log (WstunGate *self, const char *key, const char *format, ...)
+static void G_GNUC_PRINTF (3, 4)
+  gate_log (WstunGate *self, const char *key, const char *format, ...)
 {
   g_autofree char *msg = NULL;
+  gint64 now = g_get_monotonic_time ();
   guint suppressed = 0;
   va_list args;
 
-  if (!wstun_log_limit_check (self->log_limit, key, g_get_monotonic_time (), &suppressed))
+  if (now - self->log_window >= LOG_INTERVAL_SECONDS * G_USEC_PER_SEC) {
+    if (self->log_unlogged > 0)
+      g_message ("%u more refusals in the last %d s were not logged: too many sources at once",
+                 self->log_unlogged, LOG_INTERVAL_SECONDS);
+    self->log_window = now;
+    self->log_lines = self->log_unlogged = 0;
+  }
+  if (self->log_lines >= MAX_LOG_LINES_PER_INTERVAL) {
+    self->log_unlogged++;
     return;
+  }
+  if (!wstun_log_limit_check (self->log_limit, key, now, &suppressed))
+    return;
+  self->log_lines++;
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
@@ -138,8 +158,10 @@ on_request_started (SoupServer *server, SoupServerMessage *msg, WstunGate *self)
     g_autofree char *ip = wstun_gate_remote_ip (msg);
 
     self->counters.pending_refused++;
-    gate_log (self, "pending", "refusing connection from %s: %u connections are already waiting "
-              "to upgrade (max-pending)", ip, self->config->max_pending);
+    gate_log (self, "pending",
+              "refusing connection from %s: %u connections are already waiting "
+              "to upgrade (max-pending)",
+              ip, self->config->max_pending);
     hang_up (msg);
     return;
   }
@@ -162,6 +184,36 @@ wstun_gate_watch (WstunGate *self, SoupServer *server)
 {
   g_return_if_fail (WSTUN_IS_GATE (self));
   g_signal_connect_object (server, "request-started", G_CALLBACK (on_request_started), self, 0);
+  wstun_soup_server_plug_socket_leak (server);
+}
+
+/* libsoup before 3.4.0 (Debian 12 has 3.2.3) keeps a reference to every
+ * socket it accepts and never drops it (fixed upstream by "soup-listener:
+ * Plug a leak"): about 500 bytes for each connection ever made, so a flood
+ * of connections grows the relay without bound. The server connection
+ * holds a reference of its own; the one libsoup forgot is dropped here,
+ * once per socket, when the connection's first request starts (libsoup
+ * emits request-started for every connection it accepts). */
+#define SOCKET_REF_DROPPED "wstun-socket-ref-dropped"
+
+static void
+drop_leaked_socket_ref (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  (void) server;
+  (void) data;
+  if (socket == NULL || g_object_get_data (G_OBJECT (socket), SOCKET_REF_DROPPED) != NULL)
+    return;
+  g_object_set_data (G_OBJECT (socket), SOCKET_REF_DROPPED, GINT_TO_POINTER (TRUE));
+  g_object_unref (socket);
+}
+
+void
+wstun_soup_server_plug_socket_leak (SoupServer *server)
+{
+  if (!soup_check_version (3, 4, 0))
+    g_signal_connect (server, "request-started", G_CALLBACK (drop_leaked_socket_ref), NULL);
 }
 
 void
@@ -196,8 +248,8 @@ bearer_token (SoupServerMessage *msg)
 }
 
 gboolean
-wstun_gate_admit (WstunGate *self, SoupServerMessage *msg, const WstunToken **token,
-                  guint *status, const char **reason)
+wstun_gate_admit (WstunGate *self, SoupServerMessage *msg, const WstunToken **token, guint *status,
+                  const char **reason)
 {
   g_autofree char *ip = NULL;
   g_autofree char *key = NULL;
@@ -214,8 +266,8 @@ wstun_gate_admit (WstunGate *self, SoupServerMessage *msg, const WstunToken **to
   if (!wstun_rate_limit_allows (self->auth_limit, ip, now)) {
     self->counters.auth_limited++;
     key = g_strconcat ("limited:", ip, NULL);
-    gate_log (self, key, "refusing %s unchecked: more than %u failed authentications a minute",
-              ip, self->config->auth_failures);
+    gate_log (self, key, "refusing %s unchecked: more than %u failed authentications a minute", ip,
+              self->config->auth_failures);
     *status = 429 /* Too Many Requests */;
     *reason = _ ("Too many failed authentications from your address; try again later");
     return FALSE;
@@ -328,8 +380,8 @@ wstun_gate_new (const WstunRelayConfig *config, GError **error)
     if (self->monitor != NULL)
       g_signal_connect (self->monitor, "changed", G_CALLBACK (on_tokens_file_changed), self);
     else
-      g_warning ("not watching %s for changes (%s): send SIGHUP after editing it",
-                 config->tokens, local->message);
+      g_warning ("not watching %s for changes (%s): send SIGHUP after editing it", config->tokens,
+                 local->message);
   }
   return g_steal_pointer (&self);
 }
@@ -379,15 +431,15 @@ wstun_gate_class_init (WstunGateClass *klass)
   object_class->dispose = wstun_gate_dispose;
   object_class->finalize = wstun_gate_finalize;
 
-  signals[SIGNAL_TOKENS_CHANGED] = g_signal_new ("tokens-changed", G_TYPE_FROM_CLASS (klass),
-                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                 G_TYPE_NONE, 0);
+  signals[SIGNAL_TOKENS_CHANGED] =
+    g_signal_new ("tokens-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 }
 
 static void
 wstun_gate_init (WstunGate *self)
 {
-  self->pending = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                         (GDestroyNotify) pending_free);
+  self->pending =
+    g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) pending_free);
   self->log_limit = wstun_log_limit_new (LOG_INTERVAL_SECONDS, MAX_TRACKED_SOURCES);
 }

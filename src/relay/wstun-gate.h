@@ -18,9 +18,9 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  guint64 auth_failures; /* missing or wrong token: HTTP 401 */
-  guint64 auth_limited; /* refused unchecked after too many failures: HTTP 429 */
-  guint64 pending_refused; /* too many connections not yet upgraded */
+  guint64 auth_failures;    /* missing or wrong token: HTTP 401 */
+  guint64 auth_limited;     /* refused unchecked after too many failures: HTTP 429 */
+  guint64 pending_refused;  /* too many connections not yet upgraded */
   guint64 pending_timeouts; /* connections closed for not upgrading in time */
 } WstunGateCounters;
 
@@ -47,5 +47,8 @@ const WstunGateCounters *wstun_gate_get_counters (WstunGate *self);
 guint wstun_gate_get_n_pending (WstunGate *self);
 /* Remote IP address of @msg as text, for logs and limits. */
 char *wstun_gate_remote_ip (SoupServerMessage *msg);
+/* Works around libsoup < 3.4.0 leaking every socket @server accepts (done
+ * by wstun_gate_watch() for the server it watches). */
+void wstun_soup_server_plug_socket_leak (SoupServer *server);
 
 G_END_DECLS

@@ -136,7 +136,8 @@ wstun_leases_claim (WstunLeases *leases, WstunRouterPeer *peer, const WstunAddr 
    * not hand the address out again */
   if (pool != NULL && wstun_pool_is_static (pool, addr)) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_REFUSED,
-                 _ ("Address %s is reserved for a client's token"), wstun_addr_to_string (addr, buf));
+                 _ ("Address %s is reserved for a client's token"),
+                 wstun_addr_to_string (addr, buf));
     return FALSE;
   }
   if (pool != NULL && wstun_prefix_contains (wstun_pool_get_prefix (pool), addr) &&

@@ -80,18 +80,18 @@ wstun_metrics_render (WstunRelay *relay)
       const char *reason;
       guint64 value;
     } refusals[] = {
-      { "auth_failed", g->auth_failures },   { "auth_rate_limited", g->auth_limited },
-      { "pending_full", g->pending_refused }, { "pending_timeout", g->pending_timeouts },
+      { "auth_failed", g->auth_failures },     { "auth_rate_limited", g->auth_limited },
+      { "pending_full", g->pending_refused },  { "pending_timeout", g->pending_timeouts },
       { "hello_timeout", sc->hello_timeouts }, { "bad_message", sc->bad_messages },
-      { "token_revoked", sc->revoked },
+      { "token_revoked", sc->revoked },        { "message_too_big", sc->too_big },
     };
 
     g_string_append (out, "# HELP wstun_relay_refusals_total Connections refused or closed by "
                           "the relay's limits, by reason\n"
                           "# TYPE wstun_relay_refusals_total counter\n");
     for (guint i = 0; i < G_N_ELEMENTS (refusals); i++)
-      g_string_append_printf (out, "wstun_relay_refusals_total{reason=\"%s\"} %" G_GUINT64_FORMAT
-                                   "\n",
+      g_string_append_printf (out,
+                              "wstun_relay_refusals_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
                               refusals[i].reason, refusals[i].value);
     metric (out, "wstun_relay_pending_connections", "gauge",
             "Connections not yet upgraded to a WebSocket",
@@ -155,6 +155,7 @@ wstun_metrics_new (WstunRelay *relay, const char *address, GError **error)
   self->relay = g_object_ref (relay);
   self->server = soup_server_new ("server-header", "wstun-relay/" PACKAGE_VERSION " ", NULL);
   soup_server_add_handler (self->server, NULL, on_request, self, NULL);
+  wstun_soup_server_plug_socket_leak (self->server); /* every scrape is a connection */
   if (!soup_server_listen (self->server, sockaddr, 0, error))
     return NULL;
   return g_steal_pointer (&self);

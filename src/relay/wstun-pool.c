@@ -11,9 +11,9 @@
 
 struct _WstunPool {
   WstunPrefix prefix;
-  guint64 last_index; /* highest host number a client may get */
-  guint64 cursor;     /* where the next search starts, so freed addresses rest */
-  GHashTable *used;   /* host index (guint64 *) -> itself */
+  guint64 last_index;  /* highest host number a client may get */
+  guint64 cursor;      /* where the next search starts, so freed addresses rest */
+  GHashTable *used;    /* host index (guint64 *) -> itself */
   GHashTable *statics; /* host index (guint64 *) -> itself */
 };
 

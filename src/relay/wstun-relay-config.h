@@ -37,11 +37,11 @@ typedef struct {
   guint max_clients;
   guint hello_timeout;
   guint64 backlog;
-  char *metrics; /* ADDR:PORT or NULL */
-  char *tokens; /* tokens file, NULL: open relay */
+  char *metrics;  /* ADDR:PORT or NULL */
+  char *tokens;   /* tokens file, NULL: open relay */
   char *tls_cert; /* PEM files for wss:// */
   char *tls_key;
-  guint max_frame; /* largest WebSocket message accepted */
+  guint max_frame;   /* largest WebSocket message accepted */
   guint max_packets; /* packets per data frame */
   guint max_pending;
   guint auth_failures; /* per source per minute */

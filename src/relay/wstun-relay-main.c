@@ -83,8 +83,8 @@ main (int argc, char **argv)
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
       N_ ("Read settings from the [relay] group of FILE"), N_ ("FILE") },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
-      N_ ("Listen on URL (default " WSTUN_RELAY_DEFAULT_LISTEN ", with TLS "
-          WSTUN_RELAY_DEFAULT_LISTEN_TLS ")"),
+      N_ ("Listen on URL (default " WSTUN_RELAY_DEFAULT_LISTEN
+          ", with TLS " WSTUN_RELAY_DEFAULT_LISTEN_TLS ")"),
       N_ ("URL") },
     { "tokens", 0, 0, G_OPTION_ARG_FILENAME, &tokens,
       N_ ("Accept only clients with a token of FILE (see the token command)"), N_ ("FILE") },

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
+#include <netinet/in.h>
 
 #include "wstun-control.h"
 #include "wstun-error.h"
@@ -180,6 +181,32 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
   g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (on_upgraded), self, 0);
 }
 
+/* GLib listens with a backlog of 10: a burst of connections (clients coming
+ * back after a restart, or a flood) overflows it, and the kernel then drops
+ * connection attempts or completes them with SYN cookies it cannot accept,
+ * leaving clients on connections the relay never sees. The kernel caps it
+ * at net.core.somaxconn. */
+#define LISTEN_BACKLOG 1024
+
+/* soup_server_listen() with a larger backlog (and IPv6 sockets IPv6 only,
+ * as libsoup makes them) */
+static gboolean
+listen_with_backlog (SoupServer *server, GSocketAddress *address, SoupServerListenOptions options,
+                     GError **error)
+{
+  GSocketFamily family = g_socket_address_get_family (address);
+  g_autoptr (GSocket) socket = NULL;
+
+  socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return FALSE;
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  return g_socket_bind (socket, address, TRUE, error) && g_socket_listen (socket, error) &&
+         soup_server_listen_socket (server, socket, options, error);
+}
+
 static WstunPool *
 make_pool (const char *spec, int family, GError **error)
 {
@@ -274,14 +301,14 @@ on_tokens_changed (WstunGate *gate, WstunRelay *self)
     if (token->has_address4) {
       v4[n4++] = token->address4;
       if (self->pool4 == NULL || !wstun_pool_contains (self->pool4, &token->address4))
-        g_warning ("token “%s”: static address %s is not a client address of --pool",
-                   token->name, wstun_addr_to_string (&token->address4, buf));
+        g_warning ("token “%s”: static address %s is not a client address of --pool", token->name,
+                   wstun_addr_to_string (&token->address4, buf));
     }
     if (token->has_address6) {
       v6[n6++] = token->address6;
       if (self->pool6 == NULL || !wstun_pool_contains (self->pool6, &token->address6))
-        g_warning ("token “%s”: static address %s is not a client address of --pool6",
-                   token->name, wstun_addr_to_string (&token->address6, buf));
+        g_warning ("token “%s”: static address %s is not a client address of --pool6", token->name,
+                   wstun_addr_to_string (&token->address6, buf));
     }
   }
   if (self->pool4 != NULL)
@@ -367,12 +394,12 @@ wstun_relay_listen (WstunRelay *self, GError **error)
     return FALSE;
   }
   if (tls) {
-    certificate = g_tls_certificate_new_from_files (self->config.tls_cert, self->config.tls_key,
-                                                    &local);
+    certificate =
+      g_tls_certificate_new_from_files (self->config.tls_cert, self->config.tls_key, &local);
     if (certificate == NULL) {
       g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                   _ ("Cannot load the TLS certificate %s and key %s: %s"),
-                   self->config.tls_cert, self->config.tls_key, local->message);
+                   _ ("Cannot load the TLS certificate %s and key %s: %s"), self->config.tls_cert,
+                   self->config.tls_key, local->message);
       return FALSE;
     }
   }
@@ -394,7 +421,7 @@ wstun_relay_listen (WstunRelay *self, GError **error)
                                   "tls-certificate", certificate, NULL);
   soup_server_add_handler (self->server, self->path, on_request, self, NULL);
   wstun_gate_watch (self->gate, self->server);
-  if (!soup_server_listen (self->server, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  if (!listen_with_backlog (self->server, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
   if (wstun_gate_get_tokens (self->gate) == NULL)
     g_message ("no --tokens: this relay is open, any client may connect");

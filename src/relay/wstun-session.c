@@ -144,11 +144,10 @@ handle_hello (WstunSession *self, const WstunHello *hello)
     wstun_addr_parse (hello->address4, &wish4, NULL);
   if (hello->address6 != NULL)
     wstun_addr_parse (hello->address6, &wish6, NULL);
-  if (!wstun_leases_acquire_static (self->ctx.leases, &self->peer,
-                                    self->has_static4 ? &self->static4 : NULL,
-                                    self->has_static6 ? &self->static6 : NULL,
-                                    hello->address4 ? &wish4 : NULL, hello->address6 ? &wish6 : NULL,
-                                    &error_code, &error)) {
+  if (!wstun_leases_acquire_static (
+        self->ctx.leases, &self->peer, self->has_static4 ? &self->static4 : NULL,
+        self->has_static6 ? &self->static6 : NULL, hello->address4 ? &wish4 : NULL,
+        hello->address6 ? &wish6 : NULL, &error_code, &error)) {
     refuse (self, error_code, close_code_for (error_code), error->message);
     return;
   }
@@ -313,6 +312,8 @@ on_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error, g
   stop_hello_timeout (self);
   wstun_leases_release (self->ctx.leases, &self->peer);
   self->state = SESSION_CLOSED;
+  if (error != NULL && code == WSTUN_WS_CLOSE_TOO_BIG) /* we closed it: max-frame */
+    self->ctx.counters->too_big++;
   if (error != NULL)
     g_message ("client %s disconnected: %s", self->remote, error->message);
   else

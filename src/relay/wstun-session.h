@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 typedef struct {
   guint64 hello_timeouts;
   guint64 bad_messages; /* closed with 4400 */
-  guint64 revoked; /* closed with 4401: token removed */
+  guint64 revoked;      /* closed with 4401: token removed */
+  guint64 too_big;      /* closed with 1009: a message over max-frame */
 } WstunSessionCounters;
 
 /* What every session shares; owned by the relay, outlives its sessions. */

@@ -49,8 +49,7 @@ token_add (WstunTokens *tokens, int argc, char **argv)
   if ((address4 != NULL && !wstun_addr_parse (address4, &a4, &error)) ||
       (address6 != NULL && !wstun_addr_parse (address6, &a6, &error)))
     return fail (error);
-  secret = wstun_tokens_add (tokens, argv[1], address4 ? &a4 : NULL, address6 ? &a6 : NULL,
-                             &error);
+  secret = wstun_tokens_add (tokens, argv[1], address4 ? &a4 : NULL, address6 ? &a6 : NULL, &error);
   if (secret == NULL || !wstun_tokens_save (tokens, &error))
     return fail (error);
   /* the only time the token exists outside the client: stdout, once */

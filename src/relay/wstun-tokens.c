@@ -14,8 +14,8 @@
 #include "wstun-error.h"
 
 #define TOKEN_RANDOM_BYTES 32
-#define FILE_HEADER                                                                               \
-  "# wstun-relay tokens: only the SHA-256 of each token is stored.\n"                             \
+#define FILE_HEADER                                                                                \
+  "# wstun-relay tokens: only the SHA-256 of each token is stored.\n"                              \
   "# Manage with: wstun-relay --tokens FILE token add|list|remove\n"
 
 struct _WstunTokens {
@@ -119,8 +119,8 @@ wstun_tokens_load (const char *path, gboolean create_missing, GError **error)
     token->created = g_key_file_get_string (kf, groups[i], "created", NULL);
     g_ptr_array_add (tokens->entries, token);
     if (!wstun_token_name_is_valid (token->name)) {
-      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                   _ ("%s: invalid token name “%s”"), path, groups[i]);
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, _ ("%s: invalid token name “%s”"),
+                   path, groups[i]);
       return NULL;
     }
     if (!parse_hex32 (hash, token->sha256)) {
@@ -130,8 +130,8 @@ wstun_tokens_load (const char *path, gboolean create_missing, GError **error)
     }
     if (!load_address (kf, groups[i], "address", AF_INET, &token->has_address4, &token->address4,
                        &entry_error) ||
-        !load_address (kf, groups[i], "address6", AF_INET6, &token->has_address6,
-                       &token->address6, &entry_error)) {
+        !load_address (kf, groups[i], "address6", AF_INET6, &token->has_address6, &token->address6,
+                       &entry_error)) {
       g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, _ ("%s: token “%s”: %s"), path,
                    groups[i], entry_error->message);
       return NULL;
@@ -304,7 +304,8 @@ wstun_tokens_save (WstunTokens *tokens, GError **error)
       g_snprintf (hex + 2 * j, 3, "%02x", token->sha256[j]);
     g_key_file_set_string (kf, token->name, "sha256", hex);
     if (token->has_address4)
-      g_key_file_set_string (kf, token->name, "address", wstun_addr_to_string (&token->address4, buf));
+      g_key_file_set_string (kf, token->name, "address",
+                             wstun_addr_to_string (&token->address4, buf));
     if (token->has_address6)
       g_key_file_set_string (kf, token->name, "address6",
                              wstun_addr_to_string (&token->address6, buf));
@@ -318,8 +319,8 @@ wstun_tokens_save (WstunTokens *tokens, GError **error)
     if (!g_file_set_contents_full (tokens->path, content, -1,
                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                    0600, &local)) {
-      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_FAILED, _ ("Cannot write %s: %s"),
-                   tokens->path, local->message);
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_FAILED, _ ("Cannot write %s: %s"), tokens->path,
+                   local->message);
       return FALSE;
     }
   }

@@ -15,7 +15,7 @@
 
 G_BEGIN_DECLS
 
-#define WSTUN_TOKEN_PREFIX "wst_"
+#define WSTUN_TOKEN_PREFIX   "wst_"
 #define WSTUN_TOKEN_NAME_MAX 64
 
 typedef struct {

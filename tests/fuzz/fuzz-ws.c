@@ -28,13 +28,13 @@
 #include "fuzz.h"
 #include "wstun-ws.h"
 
-#define FLAG_CLIENT       0x01 /* WSTUN_WS_ROLE_CLIENT; otherwise SERVER */
-#define FLAG_LIMIT_MASK   0x06 /* max_message: default, 1, 125 or 1000 bytes */
-#define FLAG_ECHO         0x08 /* send every message back, as a relay answers */
-#define FLAG_CLOSE        0x10 /* start the closing handshake at the first message */
-#define FLAG_DETACH       0x20 /* detach (owner going away) at the third message */
-#define FLAG_BURST_SEND   0x40 /* send a data frame at every burst_done(), as a relay does */
-#define FLAG_TRICKLE      0x80 /* input arrives a few bytes at a time */
+#define FLAG_CLIENT     0x01 /* WSTUN_WS_ROLE_CLIENT; otherwise SERVER */
+#define FLAG_LIMIT_MASK 0x06 /* max_message: default, 1, 125 or 1000 bytes */
+#define FLAG_ECHO       0x08 /* send every message back, as a relay answers */
+#define FLAG_CLOSE      0x10 /* start the closing handshake at the first message */
+#define FLAG_DETACH     0x20 /* detach (owner going away) at the third message */
+#define FLAG_BURST_SEND 0x40 /* send a data frame at every burst_done(), as a relay does */
+#define FLAG_TRICKLE    0x80 /* input arrives a few bytes at a time */
 
 #define OUT_MASK          0x03
 #define OUT_MEMORY        0x00 /* takes everything at once */
@@ -43,11 +43,11 @@
 #define OUT_SLOW_REPLIES  0x03 /* as slow, and the echo uses the copying send */
 #define OUT_SMALL_BACKLOG 0x04 /* max_backlog of 64 bytes: data frames get dropped */
 
-#define FULL_OUTPUT     64
-#define SMALL_BACKLOG   64
-#define BURST_FRAME     200
-#define DEFAULT_LIMIT   (256 * 1024)  /* the framer's default max_message */
-#define DEFAULT_BACKLOG (1024 * 1024) /* and max_backlog */
+#define FULL_OUTPUT       64
+#define SMALL_BACKLOG     64
+#define BURST_FRAME       200
+#define DEFAULT_LIMIT     (256 * 1024)                     /* the framer's default max_message */
+#define DEFAULT_BACKLOG   (1024 * 1024)                    /* and max_backlog */
 #define CONTROL_ALLOWANCE (256 * 1024 + WSTUN_WS_HEADROOM) /* control frames may exceed it by */
 /* Bounds of one run. Input arrives at least a byte per two iterations on
  * average (more when it trickles: 7 bytes per read on average, a read every
@@ -214,8 +214,7 @@ on_burst_done (WstunWs *ws, gpointer user_data)
     guint8 frame[WSTUN_WS_HEADROOM + BURST_FRAME];
 
     memset (frame, 0x45, sizeof frame);
-    wstun_ws_send_frame (ws, WSTUN_WS_OPCODE_BINARY, frame + WSTUN_WS_HEADROOM, BURST_FRAME,
-                         TRUE);
+    wstun_ws_send_frame (ws, WSTUN_WS_OPCODE_BINARY, frame + WSTUN_WS_HEADROOM, BURST_FRAME, TRUE);
   }
 }
 
@@ -376,14 +375,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     output = g_memory_output_stream_new (g_malloc (FULL_OUTPUT), FULL_OUTPUT, NULL, g_free);
     break;
   default:
-    output = g_object_new (FUZZ_TYPE_SLOW_STREAM, "realloc-function", g_realloc,
-                           "destroy-function", g_free, NULL);
+    output = g_object_new (FUZZ_TYPE_SLOW_STREAM, "realloc-function", g_realloc, "destroy-function",
+                           g_free, NULL);
     break;
   }
   stream = g_simple_io_stream_new (input, output);
 
-  ws = wstun_ws_new (stream,
-                     (run.flags & FLAG_CLIENT) ? WSTUN_WS_ROLE_CLIENT : WSTUN_WS_ROLE_SERVER);
+  ws =
+    wstun_ws_new (stream, (run.flags & FLAG_CLIENT) ? WSTUN_WS_ROLE_CLIENT : WSTUN_WS_ROLE_SERVER);
   g_assert_nonnull (ws);
   run.alive = ws;
   g_object_add_weak_pointer (G_OBJECT (ws), (gpointer *) &run.alive);
