@@ -14,10 +14,11 @@ root=$(cd "$here/../.." && pwd)
 
 usage() {
   cat <<EOF
-Usage: $0 [-t SECONDS] [--mtu N] [-o FILE] [--pings N] [--relay-arg ARG]... [-- RELAY-ARGS...]
+Usage: $0 [-t SECONDS] [--mtu N] [--tls] [-o FILE] [--pings N] [--relay-arg ARG]... [-- RELAY-ARGS...]
 
   -t, --time SECONDS   length of each iperf3 test (default 10; \$WSTUN_BENCH_TIME)
   --mtu N              passed to wstun-relay --mtu (default: the relay's own; \$WSTUN_BENCH_MTU)
+  --tls                the tunnel over wss:// with a test CA (\$WSTUN_BENCH_TLS=1)
   -o, --output FILE    also write every figure as key=value lines to FILE (\$WSTUN_BENCH_OUT)
   --pings N            pings per path, 0.01 s apart (default 200; \$WSTUN_BENCH_PINGS)
   --relay-arg ARG      one more wstun-relay argument (repeatable); words after "--"
@@ -32,6 +33,7 @@ duration=${WSTUN_BENCH_TIME:-10}
 mtu=${WSTUN_BENCH_MTU:-}
 out=${WSTUN_BENCH_OUT:-}
 pings=${WSTUN_BENCH_PINGS:-200}
+tls=${WSTUN_BENCH_TLS:-}
 relay_extra=()
 if [ -n "${WSTUN_BENCH_RELAY_ARGS:-}" ]; then
   read -ra relay_extra <<<"$WSTUN_BENCH_RELAY_ARGS"
@@ -39,6 +41,7 @@ fi
 while [ $# -gt 0 ]; do
   case $1 in
     -h | --help) usage; exit 0 ;;
+    --tls) tls=1; shift; continue ;;
     --) shift; relay_extra+=("$@"); break ;;
     -t | --time | --mtu | -o | --output | --pings | --relay-arg)
       if [ $# -lt 2 ]; then
@@ -126,9 +129,18 @@ wst_world 2
 relay_args=(--pool 10.99.0.0/24)
 if [ -n "$mtu" ]; then relay_args+=(--mtu "$mtu"); fi
 relay_args+=("${relay_extra[@]}")
-wst_relay "${relay_args[@]}"
-wst_client 1
-wst_client 2
+if [ -n "$tls" ]; then
+  # a test CA and a certificate for the relay's address, made for this run
+  wst_pki
+  wst_relay_tls relay "${relay_args[@]}"
+  client_args=(--ca-file "$(wst_pem ca)")
+else
+  wst_relay "${relay_args[@]}"
+  client_args=()
+fi
+wst_client 1 "${client_args[@]}"
+wst_client 2 "${client_args[@]}"
+put relay_url "$WST_RELAY_URL"
 put relay_mtu "${mtu:-default}"
 put relay_args "${relay_args[*]}"
 put relay_pid "$(wst_pid relay)"
@@ -219,7 +231,7 @@ revive() {
     errors=$((errors + 1))
     mv "$(wst_logfile "client$i")" "$WST_LOGDIR/client$i-$test.log"
     echo "# client $i exited during the $test test; restarting it"
-    wst_client "$i"
+    wst_client "$i" "${client_args[@]}"
   done
   src[tunnel]=$(wst_addr4 1) dst[tunnel]=$(wst_addr4 2)
 }

@@ -177,7 +177,7 @@ def report(raw, out):
     print(f"  wstun     {g('commit', '?')}{dirty} ({g('builddir', '?')})")
     print(f"  mtu       relay --mtu {g('relay_mtu', '?')}; wstun0 MTU {g('tunnel_mtu', '?')}, "
           f"underlay veth MTU {g('veth_mtu', '?')}")
-    print(f"  relay     {g('relay_args', '')}")
+    print(f"  relay     {g('relay_url', '')} {g('relay_args', '')}")
     print(f"  paths     tunnel {g('tunnel_src', '?')} -> {g('tunnel_dst', '?')} through the relay; "
           f"veth {g('veth_src', '?')} -> {g('veth_dst', '?')}")
     print(f"  tests     iperf3 {g('duration', '?')} s each, {g('pings', '?')} pings at 0.01 s; "
