@@ -3,7 +3,7 @@
 # Runs every libFuzzer harness for SECONDS, two at a time, under nice -n 19,
 # then prints a summary table.
 #
-# Usage: tests/fuzz/run-long.sh SECONDS [NAME...]     (NAME: frame, control, seed, ws)
+# Usage: tests/fuzz/run-long.sh SECONDS [NAME...]   (default: every tests/fuzz/fuzz-NAME.c)
 #
 # Needs a build directory set up for fuzzing:
 #   CC=clang meson setup _build/fuzz -Dfuzzing=true && meson compile -C _build/fuzz
@@ -34,7 +34,12 @@ build=${FUZZ_BUILDDIR:-$root/_build/fuzz}
 out=${FUZZ_OUT:-/tmp/fuzz-long}
 jobs=${FUZZ_JOBS:-2}
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(frame control seed ws)
+if [ ${#names[@]} -eq 0 ]; then # every harness: tests/fuzz/fuzz-NAME.c
+  for f in "$src"/fuzz-*.c; do
+    f=${f##*/fuzz-}
+    [ "$f" = driver.c ] || names+=("${f%.c}")
+  done
+fi
 
 for name in "${names[@]}"; do
   if [ ! -x "$build/tests/fuzz/fuzz-$name" ]; then
