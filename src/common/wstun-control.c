@@ -62,31 +62,99 @@ escape_length (const char *p, gsize avail)
   return 12;
 }
 
-/* json-glib's parser recurses per nesting level; refuse deep documents
- * before it sees them so hostile input cannot exhaust the stack. This count
- * must see strings where json-glib does, or it skips brackets json-glib
- * parses. json-glib also reads single-quoted strings and comments, where a
- * '"' would start a string here only: strict JSON has neither, so refuse
- * them. And it reads escapes JSON does not have, a \u without four hex
- * digits and a lone surrogate differently, taking the closing '"' into the
- * string (\u00"x" is one string to it, and \ud800 swallows the character
- * that follows): refuse all but JSON's escapes, surrogates only in pairs.
- * Finally, json-glib reads value after value ("{...}{...}", "1 {...}") and
- * leaks all but the first: refuse anything around the one object (or
- * array, refused later). */
+static gsize
+digits_length (const char *p, gsize avail)
+{
+  gsize i = 0;
+
+  while (i < avail && g_ascii_isdigit (p[i]))
+    i++;
+  return i;
+}
+
+/* Length of the JSON number at @p, or 0 when there is none. JSON has no
+ * leading zeros, unary plus, bare points, hexadecimal, NaN or Infinity.
+ * The integer part is limited to 18 digits, which an int64 always holds:
+ * json-glib wraps longer integers silently. */
+static gsize
+number_length (const char *p, gsize avail)
+{
+  gsize i = 0, n;
+
+  if (i < avail && p[i] == '-')
+    i++;
+  n = digits_length (p + i, avail - i);
+  if (n == 0 || n > 18 || (n > 1 && p[i] == '0'))
+    return 0;
+  i += n;
+  if (i < avail && p[i] == '.') {
+    i++;
+    n = digits_length (p + i, avail - i);
+    if (n == 0)
+      return 0;
+    i += n;
+  }
+  if (i < avail && (p[i] == 'e' || p[i] == 'E')) {
+    i++;
+    if (i < avail && (p[i] == '+' || p[i] == '-'))
+      i++;
+    n = digits_length (p + i, avail - i);
+    if (n == 0)
+      return 0;
+    i += n;
+  }
+  /* "1x", "1.5.5", "1-2": a number must end where another token may start */
+  if (i < avail && (g_ascii_isalnum (p[i]) || p[i] == '.' || p[i] == '+' || p[i] == '-'))
+    return 0;
+  return i;
+}
+
+/* Length of the literal true, false or null at @p, or 0. */
+static gsize
+literal_length (const char *p, gsize avail)
+{
+  static const char *const literals[] = { "true", "false", "null" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (literals); k++) {
+    gsize n = strlen (literals[k]);
+
+    if (avail >= n && memcmp (p, literals[k], n) == 0 && (avail == n || !g_ascii_isalnum (p[n])))
+      return n;
+  }
+  return 0;
+}
+
+/* A lexical check of strict JSON before json-glib sees the text, because
+ * json-glib reads more than JSON and not always safely:
+ * - its parser recurses per nesting level: refuse deep documents before it
+ *   sees them, so hostile input cannot exhaust the stack. This count must
+ *   see strings where json-glib does, or it skips brackets json-glib parses;
+ * - it reads single-quoted strings and comments, where a '"' would start a
+ *   string here only: strict JSON has neither;
+ * - it reads escapes JSON does not have, a \u without four hex digits and a
+ *   lone surrogate differently, taking the closing '"' into the string
+ *   (\u00"x" is one string to it, and \ud800 swallows the character that
+ *   follows): only JSON's escapes pass, surrogates only in pairs;
+ * - it reads hexadecimal and octal numbers, barewords, and integers beyond
+ *   64 bits, wrapped (2^64 + 1500 would be a valid MTU): only JSON's number
+ *   grammar and literals pass, integers of at most 18 digits;
+ * - it reads value after value ("{...}{...}", "1 {...}") and leaks all but
+ *   the first: nothing may surround the one object (or array, refused
+ *   later).
+ * Grammar beyond tokens (commas, colons, balance) is json-glib's to check. */
 static gboolean
-check_depth (const char *data, gsize len, GError **error)
+check_syntax (const char *data, gsize len, GError **error)
 {
   guint depth = 0;
   gboolean in_string = FALSE, seen_value = FALSE;
 
   for (gsize i = 0; i < len; i++) {
     char c = data[i];
+    gsize n;
 
     if (in_string) {
       if (c == '\\') {
-        gsize n = escape_length (data + i, len - i);
-
+        n = escape_length (data + i, len - i);
         if (n == 0)
           return bad (error, _ ("Control message is not valid JSON: bad escape in a string"));
         i += n - 1;
@@ -99,8 +167,6 @@ check_depth (const char *data, gsize len, GError **error)
       return bad (error, _ ("Control message is not a JSON object, or more than one"));
     } else if (c == '"') {
       in_string = TRUE;
-    } else if (c == '\'' || c == '/') {
-      return bad (error, _ ("Control message is not valid JSON: unexpected “%c”"), c);
     } else if (c == '{' || c == '[') {
       seen_value = TRUE;
       if (++depth > WSTUN_CONTROL_MAX_DEPTH)
@@ -109,6 +175,25 @@ check_depth (const char *data, gsize len, GError **error)
     } else if (c == '}' || c == ']') {
       if (depth > 0)
         depth--;
+    } else if (c == ',' || c == ':') {
+      continue;
+    } else if (c == '-' || g_ascii_isdigit (c)) {
+      n = number_length (data + i, len - i);
+      if (n == 0)
+        return bad (
+          error, _ ("Control message is not valid JSON: bad number at byte %" G_GSIZE_FORMAT), i);
+      i += n - 1;
+    } else if ((n = literal_length (data + i, len - i)) > 0) {
+      i += n - 1;
+    } else if (g_ascii_isprint (c)) {
+      return bad (error,
+                  _ ("Control message is not valid JSON: unexpected “%c” at byte %" G_GSIZE_FORMAT),
+                  c, i);
+    } else {
+      return bad (
+        error,
+        _ ("Control message is not valid JSON: unexpected byte 0x%02x at byte %" G_GSIZE_FORMAT),
+        (guint) (guchar) c, i);
     }
   }
   return TRUE;
@@ -284,7 +369,7 @@ wstun_control_parse (const char *data, gsize len, GError **error)
     bad (error, _ ("Control message is empty"));
     return NULL;
   }
-  if (!check_depth (data, len, error))
+  if (!check_syntax (data, len, error))
     return NULL;
 
   parser = json_parser_new_immutable ();

@@ -168,6 +168,30 @@ check_depth_limit (const char *text, gsize size)
   g_assert_cmpuint (node_depth (json_parser_get_root (parser)), <=, WSTUN_CONTROL_MAX_DEPTH);
 }
 
+/* JSON integers are decimal: an accepted value must be in the text as
+ * written, not converted from hexadecimal or octal or wrapped from a
+ * longer number by a lenient parser. */
+static void
+check_integer_in_text (guint value, const char *text, gsize size)
+{
+  g_autofree char *digits = g_strdup_printf ("%u", value);
+
+  if (g_strstr_len (text, size, digits) == NULL)
+    g_error ("accepted integer %s does not appear in the message", digits);
+}
+
+static void
+check_integers_as_written (const WstunControl *c, const char *text, gsize size)
+{
+  if (c->type == WSTUN_CONTROL_HELLO)
+    check_integer_in_text (c->hello.version, text, size);
+  if (c->type == WSTUN_CONTROL_CONFIG) {
+    check_integer_in_text (c->config.mtu, text, size);
+    if (c->config.keepalive != 0) /* 0 is also the default when absent */
+      check_integer_in_text (c->config.keepalive, text, size);
+  }
+}
+
 /* Serializes @c and parses the result; returns the reparsed message. */
 static WstunControl *
 round_trip (const WstunControl *c)
@@ -224,6 +248,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_assert_no_error (error);
   check_control (control);
   check_depth_limit (text, size);
+  check_integers_as_written (control, text, size);
   if (control->type == WSTUN_CONTROL_UNKNOWN)
     return 0;
 

@@ -458,6 +458,63 @@ test_mistyped_fields (void)
     assert_refused (cases[i].json, cases[i].field);
 }
 
+/* json-glib's scanner reads more than JSON: hexadecimal and octal numbers,
+ * integers beyond 64 bits (wrapped), barewords. Each must be refused as
+ * invalid JSON before a field check sees a converted value. */
+static void
+test_strict_json (void)
+{
+  const char *values[] = {
+    "0x5dc", /* hexadecimal */
+    "0X5DC",
+    "01500", /* octal to json-glib, invalid in JSON */
+    "00",
+    "+1500", /* JSON has no unary plus */
+    ".5",    /* a fraction needs its integer part */
+    "1500.", /* and digits after the point */
+    "1e",    /* an exponent needs digits */
+    "1e+",
+    "1500x",                /* a number runs into a word */
+    "1500 1500",            /* two values */
+    "18446744073709553116", /* 2^64 + 1500: must not wrap into range */
+    "9223372036854777308",  /* 2^63 + 1500 */
+    "-",
+    "--1",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "True",
+    "tru",
+    "truex",
+    "nul",
+    "NULL",
+    "undefined",
+    "mtu",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++) {
+    g_autofree char *json =
+      g_strdup_printf ("{\"type\":\"config\",\"address4\":\"10.99.0.2/24\",\"mtu\":%s}", values[i]);
+
+    assert_refused (json, "not valid JSON");
+  }
+  /* a bareword key */
+  assert_refused ("{type:\"hello\",\"version\":1}", "not valid JSON");
+  assert_refused ("{\"type\":\"hello\",version:1}", "not valid JSON");
+  /* JSON's own number forms still parse; a fraction or exponent is not an integer */
+  assert_refused ("{\"type\":\"config\",\"address4\":\"10.99.0.2/24\",\"mtu\":-0}", "“mtu”");
+  assert_refused ("{\"type\":\"config\",\"address4\":\"10.99.0.2/24\",\"mtu\":1.5E+3}", "“mtu”");
+  assert_refused ("{\"type\":\"config\",\"address4\":\"10.99.0.2/24\",\"mtu\":15e2}", "“mtu”");
+  assert_refused ("{\"type\":\"config\",\"address4\":\"10.99.0.2/24\",\"mtu\":1500,\"dns\":null,"
+                  "\"routes\":[],\"keepalive\":false}",
+                  "“keepalive”");
+  wstun_control_free (
+    parse_ok ("{ \"type\" : \"config\" ,\n\t\"address4\":\"10.99.0.2/24\",\r\n\"mtu\":1500 , "
+              "\"dns\":null }"));
+  wstun_control_free (parse_ok ("{\"type\":\"hello\",\"version\":1,\"x\":[true,false,null,-1.5e-3,"
+                                "0,0.0,123456789012345678]}"));
+}
+
 static void
 test_out_of_range (void)
 {
@@ -795,6 +852,7 @@ main (int argc, char **argv)
   g_test_add_func ("/control/refuse/empty", test_empty);
   g_test_add_func ("/control/refuse/embedded-nul", test_embedded_nul);
   g_test_add_func ("/control/refuse/too-large", test_too_large);
+  g_test_add_func ("/control/refuse/strict-json", test_strict_json);
   g_test_add_func ("/control/refuse/too-deep", test_too_deep);
   g_test_add_func ("/control/refuse/too-deep-hidden", test_too_deep_hidden);
   g_test_add_func ("/control/refuse/too-many-entries", test_too_many_entries);
