@@ -849,6 +849,40 @@ wstun_connection_stop (WstunConnection *self)
   }
 }
 
+/* An IP address, or a DNS name (internationalized names in their ASCII
+ * form): labels of 1 to 63 letters, digits, '-' (not first or last) or '_'
+ * (seen in private networks), an optional final dot. */
+static gboolean
+host_is_valid (const char *host)
+{
+  g_autofree char *ascii = NULL;
+  g_auto (GStrv) labels = NULL;
+  gsize len;
+
+  if (g_hostname_is_ip_address (host))
+    return TRUE;
+  ascii = g_hostname_to_ascii (host);
+  if (ascii == NULL)
+    return FALSE;
+  len = strlen (ascii);
+  if (len > 0 && ascii[len - 1] == '.')
+    ascii[--len] = '\0';
+  if (len == 0 || len > 253)
+    return FALSE;
+  labels = g_strsplit (ascii, ".", -1);
+  for (guint i = 0; labels[i] != NULL; i++) {
+    gsize n = strlen (labels[i]);
+
+    if (n == 0 || n > 63 || labels[i][0] == '-' || labels[i][n - 1] == '-')
+      return FALSE;
+    for (gsize k = 0; k < n; k++) {
+      if (!g_ascii_isalnum (labels[i][k]) && labels[i][k] != '-' && labels[i][k] != '_')
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 WstunConnection *
 wstun_connection_new (const char *url, GError **error)
 {
@@ -870,6 +904,31 @@ wstun_connection_new (const char *url, GError **error)
       g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
                  _ ("Relay URL “%s” must be ws://HOST[:PORT][/PATH] or wss://…"), url);
+    return NULL;
+  }
+  /* GUri takes any bytes as a host name ("ws://a b"), and port 0 */
+  if (!host_is_valid (g_uri_get_host (uri))) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("Relay URL “%s”: “%s” is neither a host name nor an IP address"), url,
+                 g_uri_get_host (uri));
+    return NULL;
+  }
+  if (g_uri_get_port (uri) == 0) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("Relay URL “%s”: port 0 is not a port to connect to"), url);
+    return NULL;
+  }
+  /* a password in a URL ends up in settings files, logs and process lists */
+  if (g_uri_get_userinfo (uri) != NULL) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("Relay URL “%s” carries a user name or password: give the relay's token "
+                    "in a token file instead"),
+                 url);
+    return NULL;
+  }
+  if (g_uri_get_fragment (uri) != NULL) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("Relay URL “%s” has a fragment (“#…”), which is never sent to the relay"), url);
     return NULL;
   }
   self = g_object_new (WSTUN_TYPE_CONNECTION, NULL);

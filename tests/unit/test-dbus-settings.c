@@ -159,7 +159,25 @@ test_settings_values (void)
 static void
 test_settings_connection (void)
 {
-  const char *bad_urls[] = { "http://relay", "relay:80", "ws://", "wss:///x", "ws://relay:99999" };
+  const char *bad_urls[] = {
+    "http://relay",
+    "relay:80",
+    "ws://",
+    "wss:///x",
+    "ws://relay:99999",
+    "ws://relay:0",   /* no port 0 */
+    "ws://re lay/",   /* not a host name */
+    "ws://re%20lay/", /* nor when escaped */
+    "ws://re$lay/",
+    "ws://-relay/",
+    "ws://relay..example/",
+    "ws://user:secret@relay/", /* credentials belong in the token, not a URL */
+    "ws://relay/#x",           /* a fragment is never sent */
+  };
+  const char *good_urls[] = {
+    "ws://198.18.0.1",        "ws://[fd00:99::1]:8080/", "wss://relay.example.net.:8443/t?room=1",
+    "wss://RELAY-1.example/", "wss://bücher.example/",   "ws://relay_1/",
+  };
   g_autoptr (GError) error = NULL;
   g_autoptr (WstunSettings) s = NULL;
   g_autoptr (WstunConnection) connection = NULL;
@@ -176,6 +194,13 @@ test_settings_connection (void)
     g_assert_nonnull (strstr (error->message, "“url”"));
     g_test_message ("%s -> %s", bad_urls[i], error->message);
     g_clear_error (&error);
+  }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good_urls); i++) {
+    g_autoptr (WstunConnection) ok = wstun_connection_new (good_urls[i], &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (ok);
   }
 
   s = settings_from ("{'url': <'ws://r'>, 'pin-sha256': <'not a pin'>}", &error);
