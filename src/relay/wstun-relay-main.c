@@ -52,6 +52,9 @@ on_reload (gpointer user_data)
 
   if (!wstun_gate_reload (wstun_relay_get_gate (user_data), &error))
     g_warning ("SIGHUP: keeping the previous tokens: %s", error->message);
+  g_clear_error (&error);
+  if (!wstun_relay_reload_certificate (user_data, &error))
+    g_warning ("SIGHUP: keeping the previous TLS certificate: %s", error->message);
   return G_SOURCE_CONTINUE;
 }
 

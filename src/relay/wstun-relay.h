@@ -19,6 +19,9 @@ G_DECLARE_FINAL_TYPE (WstunRelay, wstun_relay, WSTUN, RELAY, GObject)
 /* Takes over @config (it is cleared). */
 WstunRelay *wstun_relay_new (WstunRelayConfig *config, GError **error);
 gboolean wstun_relay_listen (WstunRelay *self, GError **error);
+/* Reads --tls-cert and --tls-key again for connections from now on (a
+ * renewed certificate); on failure the one in use stays. TRUE without TLS. */
+gboolean wstun_relay_reload_certificate (WstunRelay *self, GError **error);
 /* Closes every client with 1001 (going away); "stopped" is emitted once
  * all are closed. */
 void wstun_relay_shutdown (WstunRelay *self);
