@@ -105,6 +105,10 @@ wstun_metrics_render (WstunRelay *relay)
                               family == AF_INET ? 4 : 6, wstun_pool_get_used (pool));
   }
   metric (out, "wstun_relay_resident_bytes", "gauge", "Resident memory of the relay", rss_bytes ());
+  if (wstun_relay_get_certificate_expiry (relay) > 0)
+    metric (out, "wstun_relay_tls_certificate_expiry_timestamp_seconds", "gauge",
+            "When the TLS certificate in use expires (Unix time)",
+            wstun_relay_get_certificate_expiry (relay));
   return g_string_free (out, FALSE);
 }
 

@@ -21,6 +21,7 @@ struct _WstunRelay {
   WstunRelayConfig config;
   SoupServer *server;
   char *path;
+  gint64 cert_not_after; /* Unix time; 0 without TLS */
   WstunPool *pool4;
   WstunPool *pool6;
   WstunRouter *router;
@@ -362,7 +363,7 @@ wstun_relay_new (WstunRelayConfig *config, GError **error)
 /* Loads --tls-cert and --tls-key, and says until when the certificate is
  * valid: an operator learns of an expiring one from the log. */
 static GTlsCertificate *
-load_certificate (const WstunRelayConfig *config, GError **error)
+load_certificate (const WstunRelayConfig *config, gint64 *not_after_unix, GError **error)
 {
   g_autoptr (GTlsCertificate) certificate = NULL;
   g_autoptr (GError) local = NULL;
@@ -378,6 +379,7 @@ load_certificate (const WstunRelayConfig *config, GError **error)
     return NULL;
   }
   not_after = g_tls_certificate_get_not_valid_after (certificate);
+  *not_after_unix = not_after != NULL ? g_date_time_to_unix (not_after) : 0;
   if (not_after == NULL)
     return g_steal_pointer (&certificate);
   until = g_date_time_format_iso8601 (not_after);
@@ -395,14 +397,16 @@ gboolean
 wstun_relay_reload_certificate (WstunRelay *self, GError **error)
 {
   g_autoptr (GTlsCertificate) certificate = NULL;
+  gint64 not_after = 0;
 
   g_return_val_if_fail (WSTUN_IS_RELAY (self), FALSE);
 
   if (self->config.tls_cert == NULL || self->server == NULL)
     return TRUE;
-  certificate = load_certificate (&self->config, error);
+  certificate = load_certificate (&self->config, &not_after, error);
   if (certificate == NULL)
     return FALSE;
+  self->cert_not_after = not_after;
   /* the listeners follow the server's property: new handshakes use it,
    * established connections keep their session */
   soup_server_set_tls_certificate (self->server, certificate);
@@ -445,7 +449,7 @@ wstun_relay_listen (WstunRelay *self, GError **error)
     return FALSE;
   }
   if (tls) {
-    certificate = load_certificate (&self->config, error);
+    certificate = load_certificate (&self->config, &self->cert_not_after, error);
     if (certificate == NULL)
       return FALSE;
   }
@@ -477,6 +481,13 @@ wstun_relay_listen (WstunRelay *self, GError **error)
              self->config.pool6 && *self->config.pool6 ? " pool6 " : "",
              self->config.pool6 && *self->config.pool6 ? self->config.pool6 : "");
   return TRUE;
+}
+
+gint64
+wstun_relay_get_certificate_expiry (WstunRelay *self)
+{
+  g_return_val_if_fail (WSTUN_IS_RELAY (self), 0);
+  return self->cert_not_after;
 }
 
 guint16

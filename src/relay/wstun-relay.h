@@ -34,6 +34,8 @@ guint64 wstun_relay_get_n_accepted (WstunRelay *self);
 guint64 wstun_relay_get_n_refused (WstunRelay *self);
 WstunGate *wstun_relay_get_gate (WstunRelay *self);
 const WstunSessionCounters *wstun_relay_get_session_counters (WstunRelay *self);
+/* When the TLS certificate in use expires, in seconds since 1970; 0 without TLS. */
+gint64 wstun_relay_get_certificate_expiry (WstunRelay *self);
 /* The port actually bound (useful with port 0). */
 guint16 wstun_relay_get_port (WstunRelay *self);
 

@@ -5,8 +5,8 @@
 # new key connects, one pinning the old key is refused) while the sessions
 # already open carry on without a lost ping; a renewal that cannot be read
 # (broken files) is refused with a warning and the certificate in use stays.
-# The relay logs until when its certificate is valid, and warns when that is
-# less than 14 days away.
+# The relay logs until when its certificate is valid, warns when that is
+# less than 14 days away, and exports it as a metric.
 source "$(dirname "$0")/lib.sh"
 
 wst_require_python
@@ -29,6 +29,10 @@ wst_relay_tls live --pool 10.99.0.0/24
 # wst_pki's certificates are valid for a day: the relay warns
 wst_log_has relay "WARNING.*TLS certificate .*live\.pem expires soon, at 20[0-9-]+T" ||
   wst_fail "the relay does not warn that its certificate expires within a day"
+expiry() { wst_metric wstun_relay_tls_certificate_expiry_timestamp_seconds; }
+not_after() { date -d "$(openssl x509 -in "$(wst_pem "$1")" -noout -enddate | cut -d= -f2)" +%s; }
+[ "$(expiry)" = "$(not_after relay)" ] ||
+  wst_fail "the expiry metric says $(expiry), the certificate $(not_after relay)"
 wst_client 1 --ca-file "$CA"
 wst_client 2 --ca-file "$CA" --pin-sha256 "$OLD_PIN"
 a2=$(wst_addr4 2)
@@ -47,6 +51,7 @@ reload 1
 wst_log_has relay 'TLS certificate reloaded' || wst_fail "the renewal was not taken: $(tail -n 3 "$(wst_logfile relay)")"
 wst_log_has relay "TLS certificate .*live\.pem, valid until 20[0-9-]+T" ||
   wst_fail "the relay does not say until when the renewed certificate is valid"
+[ "$(expiry)" = "$(not_after renewed)" ] || wst_fail "the expiry metric did not follow the renewal"
 wst_client 3 --ca-file "$CA" --pin-sha256 "$NEW_PIN"
 wst_in 3 ping -q -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "ping 3 -> 2 after the renewal"
 wst_stop client3
@@ -59,6 +64,7 @@ echo "not a certificate" >"$(wst_pem live)"
 reload 2
 wst_log_has relay 'keeping the previous TLS certificate: .*live\.pem' ||
   wst_fail "no warning about the unreadable certificate"
+[ "$(expiry)" = "$(not_after renewed)" ] || wst_fail "the expiry metric changed with a broken renewal"
 wst_client 3 --ca-file "$CA" --pin-sha256 "$NEW_PIN"
 wst_in 3 ping -q -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "ping 3 -> 2 after a broken renewal"
 wst_stop client3
