@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 #include <netinet/in.h>
 
+#include "wstun-cert.h"
 #include "wstun-control.h"
 #include "wstun-error.h"
 #include "wstun-frame.h"
@@ -360,39 +361,6 @@ wstun_relay_new (WstunRelayConfig *config, GError **error)
   return g_steal_pointer (&self);
 }
 
-/* Loads --tls-cert and --tls-key, and says until when the certificate is
- * valid: an operator learns of an expiring one from the log. */
-static GTlsCertificate *
-load_certificate (const WstunRelayConfig *config, gint64 *not_after_unix, GError **error)
-{
-  g_autoptr (GTlsCertificate) certificate = NULL;
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GDateTime) not_after = NULL;
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *until = NULL;
-
-  certificate = g_tls_certificate_new_from_files (config->tls_cert, config->tls_key, &local);
-  if (certificate == NULL) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Cannot load the TLS certificate %s and key %s: %s"), config->tls_cert,
-                 config->tls_key, local->message);
-    return NULL;
-  }
-  not_after = g_tls_certificate_get_not_valid_after (certificate);
-  *not_after_unix = not_after != NULL ? g_date_time_to_unix (not_after) : 0;
-  if (not_after == NULL)
-    return g_steal_pointer (&certificate);
-  until = g_date_time_format_iso8601 (not_after);
-  if (g_date_time_compare (not_after, now) <= 0)
-    g_warning ("the TLS certificate %s expired at %s: clients will refuse it", config->tls_cert,
-               until);
-  else if (g_date_time_difference (not_after, now) < 14 * G_TIME_SPAN_DAY)
-    g_warning ("the TLS certificate %s expires soon, at %s", config->tls_cert, until);
-  else
-    g_message ("TLS certificate %s, valid until %s", config->tls_cert, until);
-  return g_steal_pointer (&certificate);
-}
-
 gboolean
 wstun_relay_reload_certificate (WstunRelay *self, GError **error)
 {
@@ -403,7 +371,7 @@ wstun_relay_reload_certificate (WstunRelay *self, GError **error)
 
   if (self->config.tls_cert == NULL || self->server == NULL)
     return TRUE;
-  certificate = load_certificate (&self->config, &not_after, error);
+  certificate = wstun_cert_load (self->config.tls_cert, self->config.tls_key, &not_after, error);
   if (certificate == NULL)
     return FALSE;
   self->cert_not_after = not_after;
@@ -449,7 +417,8 @@ wstun_relay_listen (WstunRelay *self, GError **error)
     return FALSE;
   }
   if (tls) {
-    certificate = load_certificate (&self->config, &self->cert_not_after, error);
+    certificate =
+      wstun_cert_load (self->config.tls_cert, self->config.tls_key, &self->cert_not_after, error);
     if (certificate == NULL)
       return FALSE;
   }

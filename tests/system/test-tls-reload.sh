@@ -4,7 +4,8 @@
 # SIGHUP. New connections get the renewed certificate (a client pinning the
 # new key connects, one pinning the old key is refused) while the sessions
 # already open carry on without a lost ping; a renewal that cannot be read
-# (broken files) is refused with a warning and the certificate in use stays.
+# (broken files, a key of another certificate) is refused with a warning and
+# the certificate in use stays; a relay started with a mismatched pair exits.
 # The relay logs until when its certificate is valid, warns when that is
 # less than 14 days away, and exports it as a metric.
 source "$(dirname "$0")/lib.sh"
@@ -69,6 +70,23 @@ wst_client 3 --ca-file "$CA" --pin-sha256 "$NEW_PIN"
 wst_in 3 ping -q -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "ping 3 -> 2 after a broken renewal"
 wst_stop client3
 
+# 3. a key that does not belong to the certificate: every handshake would
+# fail, so the pair is refused and the renewed certificate stays
+cp "$(wst_pem renewed)" "$(wst_pem live)" && cp "$(wst_key rogue)" "$(wst_key live)"
+reload 3
+wst_log_has relay 'keeping the previous TLS certificate: The private key .*live\.key does not belong to the certificate' ||
+  wst_fail "no warning about the key that does not match"
+wst_client 3 --ca-file "$CA" --pin-sha256 "$NEW_PIN"
+wst_in 3 ping -q -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "ping 3 -> 2 after a mismatched renewal"
+wst_stop client3
+# and a relay started with such a pair says so and exits
+wst_tls_preload "$RELAY_BIN"
+wst_bg mismatched "$(wst_ns relay)" "${WST_PRELOAD[@]}" "$RELAY_BIN" --listen "wss://$WST_RELAY_IP:8450" \
+  --tls-cert "$(wst_pem relay)" --tls-key "$(wst_key rogue)"
+wst_exit_status mismatched 10 || wst_fail "a relay with a mismatched key is still running"
+[ "$WST_STATUS" = 1 ] && wst_log_has mismatched 'rogue\.key does not belong to the certificate' ||
+  wst_fail "a relay with a mismatched key: exit $WST_STATUS, $(tail -n 2 "$(wst_logfile mismatched)")"
+
 # the sessions opened before any renewal never noticed
 wst_ping_stop ping12
 read -r sent answered loss < <(wst_ping_loss ping12) || wst_fail "too few pings to judge"
@@ -80,5 +98,5 @@ kill -0 "$(wst_pid relay)" 2>/dev/null || wst_fail "the relay died"
 wst_stop client1
 wst_stop client2
 wst_stop relay
-wst_no_sanitizer_reports relay client1 client2 client3 old-pin
-wst_pass "SIGHUP renews the TLS certificate for new connections, open sessions keep going, a broken renewal is refused"
+wst_no_sanitizer_reports relay client1 client2 client3 old-pin mismatched
+wst_pass "SIGHUP renews the TLS certificate for new connections, open sessions keep going, broken or mismatched renewals are refused"
