@@ -14,6 +14,7 @@
 #include "wstun-frame.h"
 #include "wstun-netlink.h"
 #include "wstun-pin.h"
+#include "wstun-printable.h"
 #include "wstun-tun.h"
 #include "wstun-ws.h"
 
@@ -420,8 +421,10 @@ handle_control (WstunConnection *self, const char *data, gsize len)
       g_debug ("ignoring a config update: not supported yet");
     return;
   case WSTUN_CONTROL_ERROR: {
-    g_autofree char *msg = g_strdup_printf (_ ("The relay refused the connection: %s (%s)"),
-                                            control->error.message, control->error.code);
+    g_autofree char *text = wstun_printable (control->error.message, -1);
+    g_autofree char *code = wstun_printable (control->error.code, -1);
+    g_autofree char *msg =
+      g_strdup_printf (_ ("The relay refused the connection: %s (%s)"), text, code);
     set_last_error (self, msg);
     return;
   }
@@ -476,9 +479,12 @@ on_ws_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error
     msg = g_strdup (self->last_error);
   else if (error != NULL)
     msg = g_strdup_printf (_ ("Connection to the relay lost: %s"), error->message);
-  else
+  else {
+    g_autofree char *text = wstun_printable (reason, -1);
+
     msg = g_strdup_printf (_ ("The relay closed the connection (%u%s%s)"), code,
-                           reason && *reason ? ": " : "", reason ? reason : "");
+                           text && *text ? ": " : "", text ? text : "");
+  }
   g_warning ("%s: %s", self->url, msg);
   fail (self, msg);
 }
@@ -551,6 +557,8 @@ static char *
 describe_handshake_error (WstunConnection *self, const GError *error)
 {
   guint status = self->msg != NULL ? soup_message_get_status (self->msg) : 0;
+  g_autofree char *phrase =
+    wstun_printable (self->msg != NULL ? soup_message_get_reason_phrase (self->msg) : NULL, -1);
 
   if (self->peer_pin != NULL && !self->pin_matched && self->pin_sha256 != NULL)
     return g_strdup_printf (_ ("The relay's public key does not match pin-sha256 (the relay "
@@ -571,14 +579,13 @@ describe_handshake_error (WstunConnection *self, const GError *error)
   case SOUP_STATUS_SERVICE_UNAVAILABLE:
     return g_strdup (_ ("The relay is full or shutting down (HTTP 503)"));
   case SOUP_STATUS_BAD_REQUEST:
-    return g_strdup_printf (_ ("The relay refused the WebSocket upgrade (HTTP 400): %s"),
-                            soup_message_get_reason_phrase (self->msg));
+    return g_strdup_printf (_ ("The relay refused the WebSocket upgrade (HTTP 400): %s"), phrase);
   case SOUP_STATUS_NOT_FOUND:
     return g_strdup_printf (_ ("No wstun relay at %s (HTTP 404)"), self->url);
   default:
     if (status >= 300)
       return g_strdup_printf (_ ("The relay answered HTTP %u %s instead of upgrading"), status,
-                              soup_message_get_reason_phrase (self->msg));
+                              phrase);
     return g_strdup_printf (_ ("Cannot connect to %s: %s"), self->url, error->message);
   }
 }

@@ -8,6 +8,7 @@
 
 #include "wstun-control.h"
 #include "wstun-error.h"
+#include "wstun-printable.h"
 #include "wstun-seed.h"
 
 /* At most one complaint per client per interval reaches the log. */
@@ -46,6 +47,7 @@ G_DEFINE_FINAL_TYPE (WstunSession, wstun_session, G_TYPE_OBJECT)
 static void G_GNUC_PRINTF (2, 3) session_complain (WstunSession *self, const char *format, ...)
 {
   gint64 now = g_get_monotonic_time ();
+  g_autofree char *raw = NULL;
   g_autofree char *msg = NULL;
   va_list args;
 
@@ -54,8 +56,9 @@ static void G_GNUC_PRINTF (2, 3) session_complain (WstunSession *self, const cha
     return;
   }
   va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
+  raw = g_strdup_vprintf (format, args);
   va_end (args);
+  msg = wstun_printable (raw, -1); /* may quote the peer (parser errors) */
   if (self->suppressed > 0)
     g_warning ("client %s: %s (%u similar messages suppressed)", self->remote, msg,
                self->suppressed);
@@ -79,8 +82,9 @@ static void
 refuse (WstunSession *self, const char *code, guint16 close_code, const char *message)
 {
   g_autofree char *json = wstun_error_message_to_json (code, message);
+  g_autofree char *text = wstun_printable (message, -1);
 
-  g_message ("client %s refused: %s", self->remote, message);
+  g_message ("client %s refused: %s", self->remote, text);
   if (close_code == WSTUN_CLOSE_BAD_MESSAGE)
     self->ctx.counters->bad_messages++;
   else if (close_code == WSTUN_CLOSE_HELLO_TIMEOUT)
@@ -133,6 +137,7 @@ handle_hello (WstunSession *self, const WstunHello *hello)
   g_autoptr (GError) error = NULL;
   g_autofree char *json = NULL;
   g_autoptr (GString) names = g_string_new (NULL);
+  g_autofree char *software = NULL;
 
   if (hello->version != WSTUN_PROTOCOL_VERSION) {
     g_autofree char *msg = g_strdup_printf (_ ("Protocol version %u is not supported (only %d)"),
@@ -173,8 +178,9 @@ handle_hello (WstunSession *self, const WstunHello *hello)
   self->state = SESSION_ACTIVE;
   wstun_ws_set_keepalive (self->ws, self->ctx.config->keepalive);
   wstun_ws_send_text (self->ws, json, -1);
+  software = wstun_printable (hello->software, -1);
   g_message ("client %s connected as %s (%s%s%s)", self->remote, names->str,
-             hello->software != NULL ? hello->software : "unknown software",
+             software != NULL ? software : "unknown software",
              self->token_name != NULL ? ", token " : "",
              self->token_name != NULL ? self->token_name : "");
 }
@@ -190,9 +196,12 @@ handle_control (WstunSession *self, const char *data, gsize len)
     return;
   }
   switch (control->type) {
-  case WSTUN_CONTROL_UNKNOWN: /* forward compatible: ignore */
-    g_debug ("client %s: ignoring control message of type “%s”", self->remote, control->type_name);
+  case WSTUN_CONTROL_UNKNOWN: { /* forward compatible: ignore */
+    g_autofree char *type = wstun_printable (control->type_name, -1);
+
+    g_debug ("client %s: ignoring control message of type “%s”", self->remote, type);
     return;
+  }
   case WSTUN_CONTROL_HELLO:
     if (self->state == SESSION_AWAIT_HELLO) {
       handle_hello (self, &control->hello);
@@ -316,9 +325,12 @@ on_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error, g
     self->ctx.counters->too_big++;
   if (error != NULL)
     g_message ("client %s disconnected: %s", self->remote, error->message);
-  else
-    g_message ("client %s disconnected (%u%s%s)", self->remote, code, reason && *reason ? ": " : "",
-               reason ? reason : "");
+  else {
+    g_autofree char *text = wstun_printable (reason, -1);
+
+    g_message ("client %s disconnected (%u%s%s)", self->remote, code, text && *text ? ": " : "",
+               text ? text : "");
+  }
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
 

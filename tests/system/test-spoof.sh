@@ -80,8 +80,25 @@ hostile claim6 hello --address6 "$b1" --expect-error address-in-use --expect-clo
   wst_fail "refused clients changed the pools' use"
 # a well-behaved hello from the same place still works
 hostile fine hello || wst_fail "a proper hello got no config"
+
+# 5. text from a client cannot forge the relay's log lines or drive the
+# operator's terminal: control characters in its software string and close
+# reason are logged escaped
+forged=$'wstun-relay-Message: 00:00:00.000: client 192.0.2.66:1 connected as 10.99.0.66 (token admin)'
+hostile forger hello --software $'evil\n'"$forged"$'\x1b[2J\r' \
+  --close-reason $'bye\nwstun-relay-Message: forged close\xc2\x9b' ||
+  wst_fail "a hello with control characters in its software string got no config"
+wst_wait 5 wst_log_has relay 'disconnected \(1000: bye' || wst_fail "the forger's close is not logged"
+relay_log=$(wst_logfile relay)
+grep -qF "$forged" "$relay_log" && ! grep -qF "evil\\n$forged" "$relay_log" &&
+  wst_fail "the relay log has a line forged by a client"
+grep -q '^wstun-relay-Message: forged close' "$relay_log" && wst_fail "the close reason forged a log line"
+grep -q $'[\x1b\r]' "$relay_log" && wst_fail "the relay log holds a client's escape or carriage return"
+grep -qF 'evil\nwstun-relay-Message' "$relay_log" && grep -qF '\x1b[2J\r)' "$relay_log" &&
+  grep -qF 'bye\nwstun-relay-Message: forged close\u009b' "$relay_log" ||
+  wst_fail "the client's text is not in the log in escaped form: $(grep -F evil "$relay_log")"
 ping_both "after the refused clients"
 
 kill -0 "$(wst_pid relay)" 2>/dev/null || wst_fail "the relay died"
 [ "$(wst_metric wstun_relay_clients)" = 2 ] || wst_fail "the relay does not count 2 clients at the end"
-wst_pass "spoofed ($spoofed) and malformed ($sent) traffic dropped and counted; violations closed with 4400/4426/4409"
+wst_pass "spoofed ($spoofed) and malformed ($sent) traffic dropped and counted; violations closed with 4400/4426/4409; no forged log lines"

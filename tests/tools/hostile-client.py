@@ -17,8 +17,9 @@ otherwise, 2 on usage errors. Everything is bounded by --timeout.
              come back (the relay did not close the connection).
   bad-json   hello, then a text message that is not JSON.
   early-data a binary data frame before hello.
-  hello      hello with --version/--address4/--address6; without --expect-*
-             it expects a config.
+  hello      hello with --version/--software/--address4/--address6;
+             without --expect-* it expects a config.
+Every subcommand ends with a closing handshake (1000, --close-reason).
 
 Needs only the Python standard library and python3-websockets (10.x).
 """
@@ -296,7 +297,7 @@ async def cmd_early_data(args, ws, deadline, out):
 
 async def cmd_hello(args, ws, deadline, out):
     await ws.send(json.dumps({k: v for k, v in {
-        "type": "hello", "version": args.version, "software": "hostile-client/1",
+        "type": "hello", "version": args.version, "software": args.software,
         "address4": args.address4, "address6": args.address6}.items() if v is not None}))
     if args.expect_error is None and args.expect_close is None:
         reply = json.loads(await asyncio.wait_for(ws.recv(), deadline.left()))
@@ -346,7 +347,7 @@ async def run(args):
         ok = False
     finally:
         try:
-            await asyncio.wait_for(ws.close(), 3)
+            await asyncio.wait_for(ws.close(1000, args.close_reason), 3)
         except (asyncio.TimeoutError, OSError):
             pass
     out["ok"] = bool(ok)
@@ -365,6 +366,10 @@ def main():
     parser.add_argument("--victim6", help="IPv6 address of another client, to spoof")
     parser.add_argument("--count", type=int, default=10, help="rounds of spoofed packets")
     parser.add_argument("--version", type=int, default=1, help="hello: protocol version")
+    parser.add_argument("--software", default="hostile-client/1",
+                        help="hello: the software string (control characters allowed)")
+    parser.add_argument("--close-reason", default="",
+                        help="the reason of the closing handshake (up to 123 bytes)")
     parser.add_argument("--address4", help="hello: IPv4 address to ask for")
     parser.add_argument("--address6", help="hello: IPv6 address to ask for")
     parser.add_argument("--expect-error", help="the error code the relay must send")
