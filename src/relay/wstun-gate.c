@@ -289,6 +289,21 @@ wstun_gate_admit (WstunGate *self, SoupServerMessage *msg, const WstunToken **to
   return FALSE;
 }
 
+void
+wstun_gate_refuse_full (WstunGate *self, SoupServerMessage *msg, guint max_clients)
+{
+  g_autofree char *ip = NULL;
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (WSTUN_IS_GATE (self));
+
+  self->counters.clients_full++;
+  ip = wstun_gate_remote_ip (msg);
+  key = g_strconcat ("full:", ip, NULL);
+  gate_log (self, key, "refusing %s: the relay is full (%u clients, --max-clients)", ip,
+            max_clients);
+}
+
 /* ---- the tokens file ------------------------------------------------- */
 
 gboolean

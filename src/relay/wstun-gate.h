@@ -22,6 +22,7 @@ typedef struct {
   guint64 auth_limited;     /* refused unchecked after too many failures: HTTP 429 */
   guint64 pending_refused;  /* too many connections not yet upgraded */
   guint64 pending_timeouts; /* connections closed for not upgrading in time */
+  guint64 clients_full;     /* refused at --max-clients: HTTP 503 */
 } WstunGateCounters;
 
 #define WSTUN_TYPE_GATE (wstun_gate_get_type ())
@@ -36,6 +37,9 @@ void wstun_gate_watch (WstunGate *self, SoupServer *server);
  * matching entry (NULL on an open relay), valid until the next reload. */
 gboolean wstun_gate_admit (WstunGate *self, SoupServerMessage *msg, const WstunToken **token,
                            guint *status, const char **reason);
+/* Counts and logs (once per source per interval) a request refused
+ * because the relay has @max_clients clients. */
+void wstun_gate_refuse_full (WstunGate *self, SoupServerMessage *msg, guint max_clients);
 /* The request became a WebSocket: it no longer counts as pending. */
 void wstun_gate_upgraded (WstunGate *self, SoupServerMessage *msg);
 /* Re-reads the tokens file (also done when it changes); "tokens-changed"

@@ -84,6 +84,7 @@ wstun_metrics_render (WstunRelay *relay)
       { "pending_full", g->pending_refused },  { "pending_timeout", g->pending_timeouts },
       { "hello_timeout", sc->hello_timeouts }, { "bad_message", sc->bad_messages },
       { "token_revoked", sc->revoked },        { "message_too_big", sc->too_big },
+      { "clients_full", g->clients_full },
     };
 
     g_string_append (out, "# HELP wstun_relay_refusals_total Connections refused or closed by "

@@ -169,6 +169,7 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
     return;
   }
   if (g_hash_table_size (self->sessions) >= self->config.max_clients) {
+    wstun_gate_refuse_full (self->gate, msg, self->config.max_clients);
     refuse_http (self, msg, SOUP_STATUS_SERVICE_UNAVAILABLE, _ ("The relay is full"));
     return;
   }

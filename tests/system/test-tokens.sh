@@ -159,9 +159,13 @@ for name in frank gina; do
 done
 [ "$(m wstun_relay_clients)" = "$MAX_CLIENTS" ] || wst_fail "the relay is not full"
 failed=$(refusals auth_failed) used4=$(m 'wstun_relay_pool_used{family="ipv4"}')
+full=$(refusals clients_full)
 wst_refused full 1 'relay is full or shutting down \(HTTP 503\)' --token-file "$(wst_token_file dave)"
 [ "$(m wstun_relay_clients)" = "$MAX_CLIENTS" ] && [ "$(m 'wstun_relay_pool_used{family="ipv4"}')" = "$used4" ] &&
   [ "$(refusals auth_failed)" = "$failed" ] || wst_fail "the refusal of a full relay spent something"
+[ "$(refusals clients_full)" = $((full + 1)) ] || wst_fail "the refusal of a full relay is not counted"
+wst_log_has relay "refusing [0-9.]+: the relay is full \($MAX_CLIENTS clients" ||
+  wst_fail "the refusal of a full relay is not logged"
 
 kill -0 "$(wst_pid relay)" 2>/dev/null || wst_fail "the relay died"
 wst_stop client2
