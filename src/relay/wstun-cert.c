@@ -47,6 +47,22 @@ accept_any (GTlsConnection *connection, GTlsCertificate *peer, GTlsCertificateFl
   return TRUE;
 }
 
+/* The side that failed says why; the other one was only cancelled. */
+static void
+set_check_error (const SelfCheck *check, GError **error)
+{
+  const GError *errors[] = { check->client_error, check->server_error };
+
+  for (guint i = 0; i < G_N_ELEMENTS (errors); i++) {
+    if (errors[i] != NULL && !g_error_matches (errors[i], G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, "%s", errors[i]->message);
+      return;
+    }
+  }
+  g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_FAILED,
+               _ ("the handshake did not finish within %d s"), SELF_CHECK_TIMEOUT_SECONDS);
+}
+
 static GIOStream *
 stream_from_fd (int fd, GError **error)
 {
@@ -81,8 +97,12 @@ key_matches (GTlsCertificate *certificate, GError **error)
     return FALSE;
   }
   server_base = stream_from_fd (fds[0], error);
+  if (server_base == NULL) {
+    close (fds[1]);
+    return FALSE;
+  }
   client_base = stream_from_fd (fds[1], error);
-  if (server_base == NULL || client_base == NULL)
+  if (client_base == NULL)
     return FALSE;
 
   g_main_context_push_thread_default (context);
@@ -111,8 +131,7 @@ key_matches (GTlsCertificate *certificate, GError **error)
     g_source_destroy (timeout);
     ok = check.server_error == NULL && check.client_error == NULL;
     if (!ok)
-      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, "%s",
-                   (check.client_error != NULL ? check.client_error : check.server_error)->message);
+      set_check_error (&check, error);
   }
   g_main_context_pop_thread_default (context);
   g_clear_error (&check.server_error);
