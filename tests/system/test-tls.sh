@@ -27,6 +27,8 @@ for cert in "${!PORT[@]}"; do
   wst_tls_relay "relay-$cert" "${PORT[$cert]}" "$cert" --tokens "$WST_TOKENS" -v
 done
 wst_log_has relay 'listening on wss://198\.18\.0\.1:443' || wst_fail "the relay does not say it serves wss://"
+wst_log_has relay-expired 'WARNING.*TLS certificate .*expired\.pem expired at 20[0-9-]+T' ||
+  wst_fail "a relay with an expired certificate does not warn about it"
 
 # 1. trusting the test CA: connected, and the tunnel works
 wst_client 1 --token-file "$(wst_token_file alice)" --ca-file "$CA"
