@@ -38,20 +38,9 @@ wstunctl_disconnect (WstunCtl *ctl, int argc, char **argv)
   if (reply == NULL)
     return wstunctl_fail (error);
 
-  if (ctl->json) {
-    g_autoptr (JsonBuilder) builder = json_builder_new ();
-    g_autoptr (JsonNode) node = NULL;
-
-    json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "path");
-    json_builder_add_string_value (builder, path);
-    json_builder_set_member_name (builder, "state");
-    json_builder_add_string_value (builder, "disconnected");
-    json_builder_end_object (builder);
-    node = json_builder_get_root (builder);
-    wstunctl_print_json (node);
-  } else {
+  if (ctl->json)
+    wstunctl_print_json_strings ("path", path, "state", "disconnected", NULL);
+  else
     g_print (_ ("Disconnected %s\n"), path);
-  }
   return WSTUNCTL_EXIT_OK;
 }

@@ -19,6 +19,28 @@ wstunctl_print_json (JsonNode *node)
   g_print ("%s\n", text);
 }
 
+void
+wstunctl_print_json_strings (const char *name, const char *value, ...)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+  va_list args;
+
+  json_builder_begin_object (builder);
+  va_start (args, value);
+  while (name != NULL) {
+    json_builder_set_member_name (builder, name);
+    json_builder_add_string_value (builder, value);
+    name = va_arg (args, const char *);
+    if (name != NULL)
+      value = va_arg (args, const char *);
+  }
+  va_end (args);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  wstunctl_print_json (node);
+}
+
 static void
 add_string (JsonBuilder *builder, const char *name, const char *value)
 {

@@ -47,6 +47,8 @@ GVariant *wstunctl_call (WstunCtl *ctl, const char *path, const char *interface,
 
 /* A connection's properties as JSON (an object) or as text. */
 void wstunctl_print_json (JsonNode *node);
+/* Prints a JSON object of string members: name, value, ..., NULL. */
+void wstunctl_print_json_strings (const char *name, const char *value, ...) G_GNUC_NULL_TERMINATED;
 JsonNode *wstunctl_connection_to_json (WstunExportedConnection *connection);
 void wstunctl_print_connection (WstunExportedConnection *connection);
 

@@ -58,7 +58,9 @@ expect_rc 0 ctl status wstun1
 grep -q "^$p2$" <<<"$out" || wst_fail "status wstun1 is not $p2: $out"
 expect_rc 2 ctl disconnect # which one?
 grep -q "There are 2 connections" <<<"$out" || wst_fail "disconnect without a name: $out"
-expect_rc 0 ctl disconnect wstun0
+expect_rc 0 ctl --json disconnect wstun0
+[ "$(json 'd["path"], d["state"]' <<<"$out")" = "('/org/wstun/connection/1', 'disconnected')" ] ||
+  wst_fail "disconnect --json: $out"
 wst_no_dev 1 wstun0 || wst_fail "wstun0 is still there after disconnect returned"
 expect_rc 0 ctl disconnect # the only one left
 grep -q "^Disconnected $p2$" <<<"$out" || wst_fail "disconnect: $out"
