@@ -565,6 +565,16 @@ wst_refused() {
   wst_log "$name: $WST_MESSAGE"
 }
 
+# wst_many_sources N: every address of $WST_SOURCES (198.19.0.0/16) is local
+# in client N's namespace, and the relay routes it back there: tests/tools/
+# flood.py --sources "$WST_SOURCES" then comes from thousands of addresses
+WST_SOURCES=198.19.0.0/16
+wst_many_sources() {
+  ip -n "$(wst_ns "$1")" route add local "$WST_SOURCES" dev lo &&
+    ip -n "$(wst_ns relay)" route add "$WST_SOURCES" via "198.18.0.$(($1 + 1))" ||
+    wst_fail "cannot route $WST_SOURCES to client $1"
+}
+
 # wst_ping_start NAME N ADDR: pings ADDR from client N every 20 ms, in the
 # background, until wst_ping_stop NAME (which lets the last second's echo
 # requests be answered first). wst_ping_loss NAME then prints "sent

@@ -36,8 +36,7 @@ wst_pki
 wst_token alice
 wst_token bob
 wst_token mallory
-ip -n "$(wst_ns 4)" route add local 198.19.0.0/16 dev lo
-ip -n "$(wst_ns relay)" route add 198.19.0.0/16 via 198.18.0.5
+wst_many_sources 4
 wst_relay_tls relay --tokens "$WST_TOKENS" --pool 10.99.0.0/24 --max-pending "$MAX_PENDING" \
   --max-frame "$MAX_FRAME" --hello-timeout "$HELLO_TIMEOUT"
 ca=(--ca-file "$(wst_pem ca)")
@@ -101,7 +100,7 @@ RSS_BASE=$(wst_vm_kb relay VmRSS) || wst_fail "cannot read the relay's VmRSS"
 
 # 1. bad tokens: 1500 from as many sources, 500 from one
 phase_start bad-tokens
-flood_bg spread 4 mixed --count 1500 --concurrency 32 --sources 198.19.0.0/16 --expect http-401,http-429
+flood_bg spread 4 mixed --count 1500 --concurrency 32 --sources "$WST_SOURCES" --expect http-401,http-429
 flood_bg single 4 mixed --count 500 --concurrency 16 --expect http-401,http-429
 flood_done spread
 flood_done single

@@ -41,9 +41,7 @@ wst_pki
 wst_token alice
 wst_token bob
 wst_token carol
-# the flood's sources: every address of 198.19.0.0/16 is local in client 4
-ip -n "$(wst_ns 4)" route add local 198.19.0.0/16 dev lo
-ip -n "$(wst_ns relay)" route add 198.19.0.0/16 via 198.18.0.5
+wst_many_sources 4 # the flood's sources
 wst_relay_tls relay --tokens "$WST_TOKENS" --hello-timeout 3
 # a TLS relay starts small: no CA list of its own (it verifies no peers), and
 # the certificate check at start leaves nothing behind (measured 11.3-11.7 MB;
@@ -63,7 +61,7 @@ flood() { # flood ARGS...: tests/tools/flood.py against the relay, from client 4
 refusals() { wst_metric "wstun_relay_refusals_total{reason=\"$1\"}"; }
 
 # warm up (first TLS handshakes, tables), then the baseline
-flood mixed --count 200 --concurrency "$CONCURRENCY" --sources 198.19.0.0/16 --seed 2 >/dev/null ||
+flood mixed --count 200 --concurrency "$CONCURRENCY" --sources "$WST_SOURCES" --seed 2 >/dev/null ||
   wst_fail "the warm-up flood failed"
 sleep 0.5
 base=$(wst_vm_kb relay VmRSS) || wst_fail "cannot read the relay's VmRSS"
@@ -74,7 +72,7 @@ wst_ping_start ping 1 "$a2"
 wst_bg slow "$(wst_ns 4)" "$WST_PYTHON" "$WST_TOOLS/flood.py" idle --url "$WST_RELAY_URL" \
   --count "$SLOW" --concurrency "$SLOW" --trickle 1 --hold 20 --expect closed
 wst_bg flood "$(wst_ns 4)" "$WST_PYTHON" "$WST_TOOLS/flood.py" mixed --url "$WST_RELAY_URL" \
-  --count "$SPREAD" --concurrency "$CONCURRENCY" --sources 198.19.0.0/16 --deadline 100
+  --count "$SPREAD" --concurrency "$CONCURRENCY" --sources "$WST_SOURCES" --deadline 100
 wst_bg flood1 "$(wst_ns 4)" "$WST_PYTHON" "$WST_TOOLS/flood.py" mixed --url "$WST_RELAY_URL" \
   --count "$((COUNT - SPREAD))" --concurrency "$CONCURRENCY" --deadline 100 --seed 3
 # a client with a valid token gets in during the flood
