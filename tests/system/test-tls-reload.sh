@@ -21,9 +21,9 @@ NEW_PIN=$(wst_pin renewed)
 [ -n "$OLD_PIN" ] && [ "$OLD_PIN" != "$NEW_PIN" ] || wst_fail "cannot compute the pins"
 
 # the relay serves "live", which starts as a copy of "relay"
-install_cert() { # install_cert NAME: live.pem and live.key become NAME's, each replaced at once
+install_cert() { # install_cert CERT [KEY]: live.pem becomes CERT's, live.key KEY's (default CERT's), each replaced at once
   cp "$(wst_pem "$1")" "$WST_PKI/live.pem.new" && mv "$WST_PKI/live.pem.new" "$(wst_pem live)" &&
-    cp "$(wst_key "$1")" "$WST_PKI/live.key.new" && mv "$WST_PKI/live.key.new" "$(wst_key live)"
+    cp "$(wst_key "${2:-$1}")" "$WST_PKI/live.key.new" && mv "$WST_PKI/live.key.new" "$(wst_key live)"
 }
 install_cert relay
 wst_relay_tls live --pool 10.99.0.0/24
@@ -40,6 +40,13 @@ a2=$(wst_addr4 2)
 wst_in 1 ping -q -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "ping 1 -> 2 over wss://"
 wst_ping_start ping12 1 "$a2"
 
+renewed_served() { # renewed_served WHEN: a new client pinning the renewed key connects and pings
+  wst_client 3 --ca-file "$CA" --pin-sha256 "$NEW_PIN"
+  wst_in 3 ping -q -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "ping 3 -> 2 $1"
+  wst_stop client3
+  wst_wait 3 wst_no_dev 3 wstun0 || wst_fail "client 3's device stayed ($1)"
+}
+
 reload() { # reload N: SIGHUP, then wait for the Nth reload message (success or not)
   kill -HUP "$(wst_pid relay)"
   wst_wait 5 eval '[ "$(grep -Ec "TLS certificate reloaded|keeping the previous TLS certificate" "$(wst_logfile relay)")" -ge '"$1"' ]' ||
@@ -53,10 +60,7 @@ wst_log_has relay 'TLS certificate reloaded' || wst_fail "the renewal was not ta
 wst_log_has relay "TLS certificate .*live\.pem, valid until 20[0-9-]+T" ||
   wst_fail "the relay does not say until when the renewed certificate is valid"
 [ "$(expiry)" = "$(not_after renewed)" ] || wst_fail "the expiry metric did not follow the renewal"
-wst_client 3 --ca-file "$CA" --pin-sha256 "$NEW_PIN"
-wst_in 3 ping -q -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "ping 3 -> 2 after the renewal"
-wst_stop client3
-wst_wait 3 wst_no_dev 3 wstun0 || wst_fail "client 3's device stayed"
+renewed_served "after the renewal"
 wst_refused old-pin 3 'public key does not match pin-sha256' --ca-file "$CA" --pin-sha256 "$OLD_PIN"
 grep -qF "pin-sha256:$NEW_PIN" <<<"$WST_MESSAGE" || wst_fail "the relay does not show the renewed key"
 
@@ -66,19 +70,15 @@ reload 2
 wst_log_has relay 'keeping the previous TLS certificate: .*live\.pem' ||
   wst_fail "no warning about the unreadable certificate"
 [ "$(expiry)" = "$(not_after renewed)" ] || wst_fail "the expiry metric changed with a broken renewal"
-wst_client 3 --ca-file "$CA" --pin-sha256 "$NEW_PIN"
-wst_in 3 ping -q -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "ping 3 -> 2 after a broken renewal"
-wst_stop client3
+renewed_served "after a broken renewal"
 
 # 3. a key that does not belong to the certificate: every handshake would
 # fail, so the pair is refused and the renewed certificate stays
-cp "$(wst_pem renewed)" "$(wst_pem live)" && cp "$(wst_key rogue)" "$(wst_key live)"
+install_cert renewed rogue
 reload 3
 wst_log_has relay 'keeping the previous TLS certificate: The private key .*live\.key does not belong to the certificate' ||
   wst_fail "no warning about the key that does not match"
-wst_client 3 --ca-file "$CA" --pin-sha256 "$NEW_PIN"
-wst_in 3 ping -q -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "ping 3 -> 2 after a mismatched renewal"
-wst_stop client3
+renewed_served "after a mismatched renewal"
 # and a relay started with such a pair says so and exits
 wst_tls_preload "$RELAY_BIN"
 wst_bg mismatched "$(wst_ns relay)" "${WST_PRELOAD[@]}" "$RELAY_BIN" --listen "wss://$WST_RELAY_IP:8450" \
