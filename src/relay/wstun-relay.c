@@ -97,13 +97,9 @@ static void
 refuse_http (WstunRelay *self, SoupServerMessage *msg, guint status, const char *reason)
 {
   g_autofree char *body = g_strdup_printf ("%s\n", reason);
-  GSocketAddress *addr = soup_server_message_get_remote_address (msg);
-  g_autofree char *ip = NULL;
+  g_autofree char *ip = wstun_gate_remote_ip (msg);
 
-  if (addr != NULL && G_IS_INET_SOCKET_ADDRESS (addr))
-    ip =
-      g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
-  g_debug ("refused %s with HTTP %u: %s", ip ? ip : "?", status, reason);
+  g_debug ("refused %s with HTTP %u: %s", ip, status, reason);
   self->refused++;
   /* A refused client wanted a WebSocket, not a persistent HTTP connection:
    * close it after the answer. Otherwise libsoup keeps it open for another
