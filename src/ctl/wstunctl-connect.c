@@ -4,51 +4,13 @@
 
 #include "wstunctl.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "wstun-dbus-names.h"
+#include "wstun-token-file.h"
 
 #define DEFAULT_TIMEOUT_SECONDS 30
-
-/* The token in @path without its trailing newline; as wstund --token-file,
- * refuses a file every user may read. */
-static char *
-read_token_file (const char *path, GError **error)
-{
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  GStatBuf st;
-
-  if (g_stat (path, &st) != 0) {
-    int err = errno;
-
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
-                 _ ("Cannot read the token file %s: %s"), path, g_strerror (err));
-    return NULL;
-  }
-  if (!S_ISREG (st.st_mode) || (st.st_mode & S_IROTH) != 0) {
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
-                 S_ISREG (st.st_mode) ? _ ("The token file %s can be read by every user; a token "
-                                           "is a password: make it private first (chmod o-rwx)")
-                                      : _ ("The token file %s is not a regular file"),
-                 path);
-    return NULL;
-  }
-  if (!g_file_get_contents (path, &contents, &len, error))
-    return NULL;
-  while (len > 0 && (contents[len - 1] == '\n' || contents[len - 1] == '\r'))
-    contents[--len] = '\0';
-  if (len == 0 || strlen (contents) != len) {
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                 _ ("The token file %s is empty or not text"), path);
-    return NULL;
-  }
-  return g_steal_pointer (&contents);
-}
 
 typedef struct {
   GMainLoop *loop;
@@ -199,7 +161,7 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
 
   g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_URL, g_variant_new_string (argv[1]));
   if (token_file != NULL) {
-    g_autofree char *token = read_token_file (token_file, &error);
+    g_autofree char *token = wstun_token_file_read (token_file, &error);
 
     if (token == NULL)
       return wstunctl_fail_message (WSTUNCTL_EXIT_USAGE, "%s", error->message);

@@ -36,8 +36,4 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WstunSettings, wstun_settings_free)
  * WSTUN_ERROR_INVALID_ARGS for a URL or key pin the client core refuses. */
 WstunConnection *wstun_settings_create_connection (const WstunSettings *settings, GError **error);
 
-/* The token stored in @path, without its trailing newline. Refuses a file
- * that every user may read: a token is a password. */
-char *wstun_settings_read_token_file (const char *path, GError **error);
-
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "wstun-dbus-names.h"
 #include "wstun-foreground.h"
 #include "wstun-settings.h"
+#include "wstun-token-file.h"
 
 typedef struct {
   /* foreground */
@@ -52,7 +53,7 @@ foreground_settings (const Options *options, GError **error)
   g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_URL,
                          g_variant_new_string (options->connect_url));
   if (options->token_file != NULL) {
-    g_autofree char *token = wstun_settings_read_token_file (options->token_file, error);
+    g_autofree char *token = wstun_token_file_read (options->token_file, error);
 
     if (token == NULL)
       return NULL;

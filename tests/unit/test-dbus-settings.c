@@ -12,6 +12,7 @@
 #include "wstun-error.h"
 #include "wstun-manager.h"
 #include "wstun-settings.h"
+#include "wstun-token-file.h"
 
 static GVariant *
 parse_text (const char *text)
@@ -292,29 +293,29 @@ test_token_file (void)
   g_autofree char *token = NULL;
 
   g_assert_no_error (error);
-  token = wstun_settings_read_token_file (good, &error);
+  token = wstun_token_file_read (good, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (token, ==, "s3cret");
   g_clear_pointer (&token, g_free);
-  token = wstun_settings_read_token_file (crlf, &error);
+  token = wstun_token_file_read (crlf, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (token, ==, "s3cret");
   g_clear_pointer (&token, g_free);
 
-  token = wstun_settings_read_token_file (open, &error);
+  token = wstun_token_file_read (open, &error);
   g_assert_null (token);
   g_assert_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS);
   g_assert_nonnull (strstr (error->message, "every user"));
   g_clear_error (&error);
-  token = wstun_settings_read_token_file (empty, &error);
+  token = wstun_token_file_read (empty, &error);
   g_assert_null (token);
   g_assert_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS);
   g_clear_error (&error);
-  token = wstun_settings_read_token_file (missing, &error);
+  token = wstun_token_file_read (missing, &error);
   g_assert_null (token);
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   g_clear_error (&error);
-  token = wstun_settings_read_token_file (dir, &error);
+  token = wstun_token_file_read (dir, &error);
   g_assert_null (token);
   g_assert_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS);
   g_clear_error (&error);
