@@ -33,7 +33,7 @@ struct _WstunConnection {
   char *url;
   char *interface_wish;
   char *token;
-  char *ca_file;
+  GTlsDatabase *ca_database; /* NULL: the system's CAs */
   char *pin_sha256;
   gboolean manage_ip;
   guint mtu_wish;
@@ -61,6 +61,8 @@ struct _WstunConnection {
   GStrv routes;
   GStrv dns;
   char *last_error;
+  WstunFailure failure;
+  char *relay_address;
   WstunConnectionStats stats;
   gint64 last_complaint;
   GSource *stats_timer; /* runs while the counters move: "stats-changed" */
@@ -77,6 +79,8 @@ enum {
   PROP_ROUTES,
   PROP_DNS,
   PROP_LAST_ERROR,
+  PROP_FAILURE,
+  PROP_RELAY_ADDRESS,
   N_PROPS,
 };
 static GParamSpec *props[N_PROPS];
@@ -112,6 +116,38 @@ wstun_connection_state_to_string (WstunConnectionState state)
   }
 }
 
+const char *
+wstun_failure_to_string (WstunFailure failure)
+{
+  switch (failure) {
+  case WSTUN_FAILURE_NONE:
+    return "";
+  case WSTUN_FAILURE_AUTH_FAILED:
+    return "auth-failed";
+  case WSTUN_FAILURE_TLS_UNTRUSTED:
+    return "tls-untrusted";
+  case WSTUN_FAILURE_TLS_PIN_MISMATCH:
+    return "tls-pin-mismatch";
+  case WSTUN_FAILURE_TLS_EXPIRED:
+    return "tls-expired";
+  case WSTUN_FAILURE_UNREACHABLE:
+    return "unreachable";
+  case WSTUN_FAILURE_TIMEOUT:
+    return "timeout";
+  case WSTUN_FAILURE_REFUSED:
+    return "refused";
+  case WSTUN_FAILURE_RELAY_CLOSED:
+    return "relay-closed";
+  case WSTUN_FAILURE_PROTOCOL:
+    return "protocol";
+  case WSTUN_FAILURE_DEVICE:
+    return "device";
+  case WSTUN_FAILURE_INTERNAL:
+  default:
+    return "internal";
+  }
+}
+
 static void
 set_state (WstunConnection *self, WstunConnectionState state)
 {
@@ -143,9 +179,16 @@ set_strv (WstunConnection *self, GStrv *field, const char *const *value, GParamS
   g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 
+/* LastError and FailureReason change together: @failure is
+ * WSTUN_FAILURE_NONE exactly when @message is NULL. */
 static void
-set_last_error (WstunConnection *self, const char *message)
+set_last_error (WstunConnection *self, WstunFailure failure, const char *message)
 {
+  g_return_if_fail ((failure == WSTUN_FAILURE_NONE) == (message == NULL));
+  if (self->failure != failure) {
+    self->failure = failure;
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_FAILURE]);
+  }
   set_string (self, &self->last_error, message, props[PROP_LAST_ERROR]);
 }
 
@@ -175,9 +218,9 @@ static void G_GNUC_PRINTF (2, 3) complain (WstunConnection *self, const char *fo
 
 /* Ends the attempt or the session with @message; the state becomes failed. */
 static void
-fail (WstunConnection *self, const char *message)
+fail (WstunConnection *self, WstunFailure failure, const char *message)
 {
-  set_last_error (self, message);
+  set_last_error (self, failure, message);
   teardown (self);
   set_state (self,
              self->stopping ? WSTUN_CONNECTION_STATE_DISCONNECTED : WSTUN_CONNECTION_STATE_FAILED);
@@ -379,13 +422,13 @@ apply_config (WstunConnection *self, const WstunConfig *config)
 
   self->tun = wstun_tun_new (self->interface_wish, &error);
   if (self->tun == NULL) {
-    fail (self, error->message);
+    fail (self, WSTUN_FAILURE_DEVICE, error->message);
     return;
   }
   if (self->manage_ip && !setup_ip (self, &error)) {
     g_autofree char *msg = g_strdup_printf (_ ("Cannot configure %s: %s"),
                                             wstun_tun_get_name (self->tun), error->message);
-    fail (self, msg);
+    fail (self, WSTUN_FAILURE_DEVICE, msg);
     return;
   }
   set_string (self, &self->interface, wstun_tun_get_name (self->tun), props[PROP_INTERFACE]);
@@ -393,11 +436,23 @@ apply_config (WstunConnection *self, const WstunConfig *config)
   destroy_source (&self->handshake_timeout);
   wstun_ws_set_keepalive (self->ws, config->keepalive);
   watch_tun (self);
-  set_last_error (self, NULL);
+  set_last_error (self, WSTUN_FAILURE_NONE, NULL);
   g_message ("%s: connected on %s as %s%s%s, MTU %u", self->url, self->interface,
              self->address4 ? self->address4 : "", self->address4 && self->address6 ? " " : "",
              self->address6 ? self->address6 : "", self->mtu);
   set_state (self, WSTUN_CONNECTION_STATE_CONNECTED);
+}
+
+/* The relay's error codes (PROTOCOL.md), as failure reasons */
+static WstunFailure
+failure_for_relay_error (const char *code)
+{
+  if (g_strcmp0 (code, WSTUN_ERR_UNAUTHORIZED) == 0)
+    return WSTUN_FAILURE_AUTH_FAILED;
+  if (g_strcmp0 (code, WSTUN_ERR_BAD_MESSAGE) == 0 ||
+      g_strcmp0 (code, WSTUN_ERR_UNSUPPORTED_VERSION) == 0)
+    return WSTUN_FAILURE_PROTOCOL;
+  return WSTUN_FAILURE_REFUSED;
 }
 
 static void
@@ -409,7 +464,7 @@ handle_control (WstunConnection *self, const char *data, gsize len)
   if (control == NULL) {
     g_autofree char *msg =
       g_strdup_printf (_ ("The relay sent an invalid message: %s"), error->message);
-    set_last_error (self, msg);
+    set_last_error (self, WSTUN_FAILURE_PROTOCOL, msg);
     wstun_ws_close (self->ws, WSTUN_CLOSE_BAD_MESSAGE, WSTUN_ERR_BAD_MESSAGE);
     return;
   }
@@ -425,7 +480,7 @@ handle_control (WstunConnection *self, const char *data, gsize len)
     g_autofree char *code = wstun_printable (control->error.code, -1);
     g_autofree char *msg =
       g_strdup_printf (_ ("The relay refused the connection: %s (%s)"), text, code);
-    set_last_error (self, msg);
+    set_last_error (self, failure_for_relay_error (control->error.code), msg);
     return;
   }
   case WSTUN_CONTROL_HELLO:
@@ -467,6 +522,7 @@ on_ws_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error
   WstunConnection *self = user_data;
   g_autoptr (WstunConnection) hold G_GNUC_UNUSED = g_object_ref (self);
   g_autofree char *msg = NULL;
+  WstunFailure failure = self->failure;
 
   (void) ws;
   if (self->stopping) {
@@ -475,18 +531,26 @@ on_ws_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error
     set_state (self, WSTUN_CONNECTION_STATE_DISCONNECTED);
     return;
   }
-  if (self->last_error != NULL)
+  if (self->last_error != NULL) {
     msg = g_strdup (self->last_error);
-  else if (error != NULL)
+  } else if (error != NULL) {
     msg = g_strdup_printf (_ ("Connection to the relay lost: %s"), error->message);
-  else {
+    failure = g_error_matches (error, WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT)
+                ? WSTUN_FAILURE_TIMEOUT
+                : WSTUN_FAILURE_RELAY_CLOSED;
+  } else {
     g_autofree char *text = wstun_printable (reason, -1);
 
     msg = g_strdup_printf (_ ("The relay closed the connection (%u%s%s)"), code,
                            text && *text ? ": " : "", text ? text : "");
+    failure = code == WSTUN_CLOSE_UNAUTHORIZED ? WSTUN_FAILURE_AUTH_FAILED
+              : code == WSTUN_CLOSE_BAD_MESSAGE || code == WSTUN_CLOSE_UNSUPPORTED_VERSION
+                ? WSTUN_FAILURE_PROTOCOL
+              : self->state == WSTUN_CONNECTION_STATE_CONNECTED ? WSTUN_FAILURE_RELAY_CLOSED
+                                                                : WSTUN_FAILURE_REFUSED;
   }
   g_warning ("%s: %s", self->url, msg);
-  fail (self, msg);
+  fail (self, failure, msg);
 }
 
 static void
@@ -553,26 +617,48 @@ describe_tls_errors (GTlsCertificateFlags flags)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* Errors of name resolution and of the TCP connection itself */
+static gboolean
+is_unreachable (const GError *error)
+{
+  return error->domain == G_RESOLVER_ERROR ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND);
+}
+
 static char *
-describe_handshake_error (WstunConnection *self, const GError *error)
+describe_handshake_error (WstunConnection *self, const GError *error, WstunFailure *failure)
 {
   guint status = self->msg != NULL ? soup_message_get_status (self->msg) : 0;
   g_autofree char *phrase =
     wstun_printable (self->msg != NULL ? soup_message_get_reason_phrase (self->msg) : NULL, -1);
 
-  if (self->peer_pin != NULL && !self->pin_matched && self->pin_sha256 != NULL)
+  *failure = WSTUN_FAILURE_REFUSED;
+  if (self->peer_pin != NULL && !self->pin_matched && self->pin_sha256 != NULL) {
+    *failure = WSTUN_FAILURE_TLS_PIN_MISMATCH;
     return g_strdup_printf (_ ("The relay's public key does not match pin-sha256 (the relay "
                                "presented pin-sha256:%s)"),
                             self->peer_pin);
+  }
   if (self->tls_errors != 0) {
     g_autofree char *why = describe_tls_errors (self->tls_errors);
+
+    /* a certificate out of its dates and an untrusted one are fixed by
+     * different people: the relay's operator, or the user's settings */
+    *failure = (self->tls_errors & ~(G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED))
+                 ? WSTUN_FAILURE_TLS_UNTRUSTED
+                 : WSTUN_FAILURE_TLS_EXPIRED;
     return g_strdup_printf (_ ("The relay's TLS certificate was refused: %s"), why);
   }
   switch (status) {
   case SOUP_STATUS_UNAUTHORIZED:
+    *failure = WSTUN_FAILURE_AUTH_FAILED;
     return g_strdup (self->token != NULL
                        ? _ ("The relay refused the token (HTTP 401): it is unknown or revoked")
-                       : _ ("The relay requires a token (HTTP 401): set token-file"));
+                       : _ ("The relay requires a token (HTTP 401), and none was given"));
   case 429:
     return g_strdup (_ ("The relay refuses this address for now: too many failed "
                         "authentications (HTTP 429)"));
@@ -586,6 +672,12 @@ describe_handshake_error (WstunConnection *self, const GError *error)
     if (status >= 300)
       return g_strdup_printf (_ ("The relay answered HTTP %u %s instead of upgrading"), status,
                               phrase);
+    if (is_unreachable (error))
+      *failure = WSTUN_FAILURE_UNREACHABLE;
+    else if (status != 0 || error->domain == SOUP_WEBSOCKET_ERROR)
+      *failure = WSTUN_FAILURE_PROTOCOL;
+    else
+      *failure = WSTUN_FAILURE_RELAY_CLOSED;
     return g_strdup_printf (_ ("Cannot connect to %s: %s"), self->url, error->message);
   }
 }
@@ -615,6 +707,20 @@ on_accept_certificate (SoupMessage *msg, GTlsCertificate *certificate, GTlsCerti
   return self->pin_matched;
 }
 
+/* RelayAddress: the IP the TCP connection reached (a name may resolve to
+ * several; this is the one a host route must keep outside the tunnel) */
+static void
+note_relay_address (WstunConnection *self, GSocketConnection *connection)
+{
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autofree char *ip = NULL;
+
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    ip =
+      g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  set_string (self, &self->relay_address, ip, props[PROP_RELAY_ADDRESS]);
+}
+
 /* With a pin, the pin decides during the TLS handshake, before the upgrade
  * request and its token go out: without a database GIO fails every
  * certificate with UNKNOWN_CA, so on_accept_certificate() always runs.
@@ -625,6 +731,8 @@ on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connect
                   WstunConnection *self)
 {
   (void) msg;
+  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
+    note_relay_address (self, G_SOCKET_CONNECTION (connection));
   if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && self->pin_sha256 != NULL &&
       G_IS_TLS_CONNECTION (connection))
     g_tls_connection_set_database (G_TLS_CONNECTION (connection), NULL);
@@ -677,17 +785,19 @@ on_websocket_connected (GObject *source, GAsyncResult *result, gpointer user_dat
   if (conn == NULL) {
     g_autofree char *msg = NULL;
 
+    WstunFailure failure;
+
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       return;
-    msg = describe_handshake_error (self, error);
+    msg = describe_handshake_error (self, error, &failure);
     g_warning ("%s", msg);
-    fail (self, msg);
+    fail (self, failure, msg);
     return;
   }
   self->soup_conn = conn;
   if (!check_pin_after_handshake (self, &error)) {
     g_warning ("%s: %s", self->url, error->message);
-    fail (self, error->message);
+    fail (self, WSTUN_FAILURE_TLS_PIN_MISMATCH, error->message);
     return;
   }
   g_clear_object (&self->msg);
@@ -695,12 +805,12 @@ on_websocket_connected (GObject *source, GAsyncResult *result, gpointer user_dat
     g_autofree char *msg = g_strdup_printf (_ ("%s is not a wstun relay (it did not accept the "
                                                "wstun.v1 WebSocket subprotocol)"),
                                             self->url);
-    fail (self, msg);
+    fail (self, WSTUN_FAILURE_PROTOCOL, msg);
     return;
   }
   stream = take_over_stream (conn, &error);
   if (stream == NULL) {
-    fail (self, error->message);
+    fail (self, WSTUN_FAILURE_INTERNAL, error->message);
     return;
   }
   self->ws = wstun_ws_new (stream, WSTUN_WS_ROLE_CLIENT);
@@ -719,7 +829,7 @@ on_handshake_timeout (gpointer user_data)
   msg = g_strdup_printf (_ ("The relay did not complete the handshake within %d seconds"),
                          HANDSHAKE_TIMEOUT_SECONDS);
   g_warning ("%s: %s", self->url, msg);
-  fail (self, msg);
+  fail (self, WSTUN_FAILURE_TIMEOUT, msg);
   return G_SOURCE_REMOVE;
 }
 
@@ -763,27 +873,16 @@ prepare_security (WstunConnection *self, SoupMessage *msg, GError **error)
                  self->url);
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
   }
-  if (self->ca_file != NULL) {
-    g_autoptr (GTlsDatabase) db = NULL;
-    g_autoptr (GError) local = NULL;
-
-    db = g_tls_file_database_new (self->ca_file, &local);
-    if (db == NULL) {
-      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, _ ("Cannot use ca-file %s: %s"),
-                   self->ca_file, local->message);
-      return FALSE;
-    }
-    /* the CA file replaces the system's CAs for this relay */
-    soup_session_set_tls_database (self->session, db);
-  }
+  /* the CA replaces the system's CAs for this relay */
+  if (self->ca_database != NULL)
+    soup_session_set_tls_database (self->session, self->ca_database);
   if (self->pin_sha256 != NULL && !tls) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
                  _ ("pin-sha256 is set but %s is not a wss:// URL"), self->url);
     return FALSE;
   }
   g_signal_connect_object (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), self, 0);
-  if (self->pin_sha256 != NULL)
-    g_signal_connect_object (msg, "network-event", G_CALLBACK (on_network_event), self, 0);
+  g_signal_connect_object (msg, "network-event", G_CALLBACK (on_network_event), self, 0);
   return TRUE;
 }
 
@@ -801,12 +900,13 @@ wstun_connection_start (WstunConnection *self)
     return;
 
   self->stopping = FALSE;
-  set_last_error (self, NULL);
+  set_last_error (self, WSTUN_FAILURE_NONE, NULL);
+  set_string (self, &self->relay_address, NULL, props[PROP_RELAY_ADDRESS]);
   set_state (self, WSTUN_CONNECTION_STATE_CONNECTING);
 
   msg = soup_message_new (SOUP_METHOD_GET, self->url);
   if (msg == NULL) { /* checked in _new(); cannot happen */
-    fail (self, _ ("Invalid relay URL"));
+    fail (self, WSTUN_FAILURE_INTERNAL, _ ("Invalid relay URL"));
     return;
   }
   /* no proxy resolver: GIO's default one loads libproxy (and libstdc++)
@@ -816,7 +916,7 @@ wstun_connection_start (WstunConnection *self)
   self->session = soup_session_new_with_options ("user-agent", "wstund/" PACKAGE_VERSION " ",
                                                  "proxy-resolver", NULL, NULL);
   if (!prepare_security (self, msg, &error)) {
-    fail (self, error->message);
+    fail (self, WSTUN_FAILURE_INTERNAL, error->message);
     return;
   }
   self->msg = g_object_ref (msg);
@@ -890,54 +990,73 @@ host_is_valid (const char *host)
   return TRUE;
 }
 
-WstunConnection *
-wstun_connection_new (const char *url, GError **error)
+gboolean
+wstun_connection_check_url (const char *url, gboolean *tls, GError **error)
 {
   g_autoptr (GUri) uri = NULL;
   g_autoptr (GError) local = NULL;
-  WstunConnection *self;
+  g_autofree char *shown = NULL;
+  g_autofree char *host = NULL;
   const char *scheme;
 
-  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  /* messages quote the beginning of a hostile URL, not all of it */
+  shown = wstun_printable_prefix (url, -1, 64);
 
   uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &local);
   if (uri == NULL) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, _ ("Invalid relay URL “%s”: %s"),
-                 url, local->message);
-    return NULL;
+                 shown, local->message);
+    return FALSE;
   }
   scheme = g_uri_get_scheme (uri);
   if ((g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0) ||
       g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Relay URL “%s” must be ws://HOST[:PORT][/PATH] or wss://…"), url);
-    return NULL;
+                 _ ("Relay URL “%s” must be ws://HOST[:PORT][/PATH] or wss://…"), shown);
+    return FALSE;
   }
   /* GUri takes any bytes as a host name ("ws://a b"), and port 0 */
   if (!host_is_valid (g_uri_get_host (uri))) {
+    host = wstun_printable_prefix (g_uri_get_host (uri), -1, 64);
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Relay URL “%s”: “%s” is neither a host name nor an IP address"), url,
-                 g_uri_get_host (uri));
-    return NULL;
+                 _ ("Relay URL “%s”: “%s” is neither a host name nor an IP address"), shown, host);
+    return FALSE;
   }
   if (g_uri_get_port (uri) == 0) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Relay URL “%s”: port 0 is not a port to connect to"), url);
-    return NULL;
+                 _ ("Relay URL “%s”: port 0 is not a port to connect to"), shown);
+    return FALSE;
   }
   /* a password in a URL ends up in settings files, logs and process lists */
   if (g_uri_get_userinfo (uri) != NULL) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
                  _ ("Relay URL “%s” carries a user name or password: give the relay's token "
                     "in a token file instead"),
-                 url);
-    return NULL;
+                 shown);
+    return FALSE;
   }
   if (g_uri_get_fragment (uri) != NULL) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Relay URL “%s” has a fragment (“#…”), which is never sent to the relay"), url);
-    return NULL;
+                 _ ("Relay URL “%s” has a fragment (“#…”), which is never sent to the relay"),
+                 shown);
+    return FALSE;
   }
+  if (tls != NULL)
+    *tls = g_ascii_strcasecmp (scheme, "wss") == 0;
+  return TRUE;
+}
+
+WstunConnection *
+wstun_connection_new (const char *url, GError **error)
+{
+  WstunConnection *self;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  if (!wstun_connection_check_url (url, NULL, error))
+    return NULL;
   self = g_object_new (WSTUN_TYPE_CONNECTION, NULL);
   self->url = g_strdup (url);
   return self;
@@ -960,11 +1079,11 @@ wstun_connection_set_token (WstunConnection *self, const char *token)
 }
 
 void
-wstun_connection_set_ca_file (WstunConnection *self, const char *path)
+wstun_connection_set_tls_database (WstunConnection *self, GTlsDatabase *database)
 {
   g_return_if_fail (WSTUN_IS_CONNECTION (self));
-  g_free (self->ca_file);
-  self->ca_file = g_strdup (path);
+  g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
+  g_set_object (&self->ca_database, database);
 }
 
 gboolean
@@ -1058,6 +1177,20 @@ wstun_connection_get_last_error (WstunConnection *self)
   return self->last_error;
 }
 
+WstunFailure
+wstun_connection_get_failure (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), WSTUN_FAILURE_INTERNAL);
+  return self->failure;
+}
+
+const char *
+wstun_connection_get_relay_address (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
+  return self->relay_address;
+}
+
 const WstunConnectionStats *
 wstun_connection_get_stats (WstunConnection *self)
 {
@@ -1095,6 +1228,12 @@ wstun_connection_get_property (GObject *object, guint prop_id, GValue *value, GP
   case PROP_LAST_ERROR:
     g_value_set_string (value, self->last_error);
     break;
+  case PROP_FAILURE:
+    g_value_set_uint (value, self->failure);
+    break;
+  case PROP_RELAY_ADDRESS:
+    g_value_set_string (value, self->relay_address);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -1118,7 +1257,7 @@ wstun_connection_finalize (GObject *object)
   g_free (self->url);
   g_free (self->interface_wish);
   g_free (self->token);
-  g_free (self->ca_file);
+  g_clear_object (&self->ca_database);
   g_free (self->pin_sha256);
   g_free (self->peer_pin);
   g_free (self->interface);
@@ -1127,6 +1266,7 @@ wstun_connection_finalize (GObject *object)
   g_strfreev (self->routes);
   g_strfreev (self->dns);
   g_free (self->last_error);
+  g_free (self->relay_address);
   wstun_batch_free (self->tx);
   G_OBJECT_CLASS (wstun_connection_parent_class)->finalize (object);
 }
@@ -1150,6 +1290,8 @@ wstun_connection_class_init (WstunConnectionClass *klass)
   props[PROP_ROUTES] = g_param_spec_boxed ("routes", NULL, NULL, G_TYPE_STRV, ro);
   props[PROP_DNS] = g_param_spec_boxed ("dns", NULL, NULL, G_TYPE_STRV, ro);
   props[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
+  props[PROP_FAILURE] = g_param_spec_uint ("failure", NULL, NULL, 0, WSTUN_FAILURE_INTERNAL, 0, ro);
+  props[PROP_RELAY_ADDRESS] = g_param_spec_string ("relay-address", NULL, NULL, NULL, ro);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   signals[SIGNAL_STATS_CHANGED] =

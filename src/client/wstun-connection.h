@@ -11,7 +11,7 @@
  */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -24,6 +24,23 @@ typedef enum {
   WSTUN_CONNECTION_STATE_FAILED,
 } WstunConnectionState;
 
+/* Why a connection failed, for programs (org.wstun.Connection's
+ * FailureReason; data/org.wstun.xml says what each means). */
+typedef enum {
+  WSTUN_FAILURE_NONE,
+  WSTUN_FAILURE_AUTH_FAILED,
+  WSTUN_FAILURE_TLS_UNTRUSTED,
+  WSTUN_FAILURE_TLS_PIN_MISMATCH,
+  WSTUN_FAILURE_TLS_EXPIRED,
+  WSTUN_FAILURE_UNREACHABLE,
+  WSTUN_FAILURE_TIMEOUT,
+  WSTUN_FAILURE_REFUSED,
+  WSTUN_FAILURE_RELAY_CLOSED,
+  WSTUN_FAILURE_PROTOCOL,
+  WSTUN_FAILURE_DEVICE,
+  WSTUN_FAILURE_INTERNAL,
+} WstunFailure;
+
 typedef struct {
   guint64 rx_bytes;
   guint64 tx_bytes;
@@ -34,11 +51,17 @@ typedef struct {
 
 /* The state's name on D-Bus: "connecting", "connected", ... */
 const char *wstun_connection_state_to_string (WstunConnectionState state);
+/* The failure's code on D-Bus: "auth-failed", ...; "" for none */
+const char *wstun_failure_to_string (WstunFailure failure);
 
 #define WSTUN_TYPE_CONNECTION (wstun_connection_get_type ())
 G_DECLARE_FINAL_TYPE (WstunConnection, wstun_connection, WSTUN, CONNECTION, GObject)
 
-/* @url: ws:// or wss:// URL of the relay */
+/* Checks a relay URL: ws:// or wss://, a host name or address, no port 0,
+ * no credentials, no fragment. @tls (optional) tells whether it is wss://. */
+gboolean wstun_connection_check_url (const char *url, gboolean *tls, GError **error);
+
+/* @url: ws:// or wss:// URL of the relay (wstun_connection_check_url()) */
 WstunConnection *wstun_connection_new (const char *url, GError **error);
 
 /* Settings; take effect at the next start. */
@@ -50,10 +73,11 @@ void wstun_connection_set_manage_ip (WstunConnection *self, gboolean manage_ip);
 void wstun_connection_set_mtu (WstunConnection *self, guint mtu);
 
 /* Security settings (see README, "Security"): the bearer token sent in the
- * upgrade request, a CA file to trust instead of the system's CAs, and a
- * base64 SHA-256 pin of the relay's public key (SubjectPublicKeyInfo). */
+ * upgrade request, the CAs to trust instead of the system's (see
+ * wstun-ca.h), and a base64 SHA-256 pin of the relay's public key
+ * (SubjectPublicKeyInfo). */
 void wstun_connection_set_token (WstunConnection *self, const char *token);
-void wstun_connection_set_ca_file (WstunConnection *self, const char *path);
+void wstun_connection_set_tls_database (WstunConnection *self, GTlsDatabase *database);
 /* Fails for a malformed pin (see wstun_pin_normalize()). */
 gboolean wstun_connection_set_pin_sha256 (WstunConnection *self, const char *pin, GError **error);
 
@@ -69,6 +93,10 @@ guint wstun_connection_get_mtu (WstunConnection *self);
 const char *const *wstun_connection_get_routes (WstunConnection *self);
 const char *const *wstun_connection_get_dns (WstunConnection *self);
 const char *wstun_connection_get_last_error (WstunConnection *self);
+/* Changes with last-error: WSTUN_FAILURE_NONE while it is NULL. */
+WstunFailure wstun_connection_get_failure (WstunConnection *self);
+/* The IP address the TCP connection to the relay reached; NULL before. */
+const char *wstun_connection_get_relay_address (WstunConnection *self);
 /* The counters. The signal "stats-changed" (no arguments) announces them at
  * most once a second while they change, and not at all while no traffic
  * flows (no timer runs then). */

@@ -18,6 +18,7 @@ GQuark wstun_error_quark (void);
  * @WSTUN_ERROR_PROTOCOL: the peer broke the wire protocol
  * @WSTUN_ERROR_REFUSED: the relay refused the client (error message)
  * @WSTUN_ERROR_TIMED_OUT: a step did not complete in time
+ * @WSTUN_ERROR_LIMIT_EXCEEDED: a limit on resources is reached
  */
 typedef enum {
   WSTUN_ERROR_FAILED,
@@ -27,6 +28,7 @@ typedef enum {
   WSTUN_ERROR_PROTOCOL,
   WSTUN_ERROR_REFUSED,
   WSTUN_ERROR_TIMED_OUT,
+  WSTUN_ERROR_LIMIT_EXCEEDED,
 } WstunError;
 
 G_END_DECLS

@@ -5,6 +5,12 @@
 
 #include <string.h>
 
+static gboolean
+is_control (gunichar c)
+{
+  return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029;
+}
+
 char *
 wstun_printable (const char *text, gssize len)
 {
@@ -36,11 +42,55 @@ wstun_printable (const char *text, gssize len)
       g_string_append (out, "\\t");
     else if (c < 0x20 || c == 0x7f)
       g_string_append_printf (out, "\\x%02x", c);
-    else if ((c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029)
+    else if (is_control (c))
       g_string_append_printf (out, "\\u%04x", c);
     else
       g_string_append_len (out, p, g_utf8_next_char (p) - p);
     p = g_utf8_next_char (p);
   }
   return g_string_free (out, FALSE);
+}
+
+char *
+wstun_printable_prefix (const char *text, gssize len, gsize max_chars)
+{
+  const char *p, *end;
+  g_autofree char *head = NULL;
+  gsize n = 0;
+
+  if (text == NULL)
+    return NULL;
+  if (len < 0)
+    len = strlen (text);
+  p = text;
+  end = text + len;
+  /* counts characters as wstun_printable() walks them: a byte that is not
+   * UTF-8 is one */
+  while (p < end && n < max_chars) {
+    gunichar c = g_utf8_get_char_validated (p, end - p);
+
+    p = c == (gunichar) -1 || c == (gunichar) -2 ? p + 1 : g_utf8_next_char (p);
+    n++;
+  }
+  head = wstun_printable (text, p - text);
+  if (p == end)
+    return g_steal_pointer (&head);
+  return g_strconcat (head, "…", NULL);
+}
+
+gboolean
+wstun_has_control (const char *text, gssize len)
+{
+  const char *p, *end;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (len < 0)
+    len = strlen (text);
+  end = text + len;
+  for (p = text; p < end; p = g_utf8_next_char (p)) {
+    if (is_control (g_utf8_get_char (p)))
+      return TRUE;
+  }
+  return FALSE;
 }

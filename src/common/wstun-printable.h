@@ -13,4 +13,14 @@ G_BEGIN_DECLS
  * unambiguous. NULL gives NULL. */
 char *wstun_printable (const char *text, gssize len);
 
+/* wstun_printable() of at most the first @max_chars characters of @text
+ * (@len bytes, or up to NUL when -1), with "…" when there was more: for
+ * quoting a hostile value in a message without repeating all of it. */
+char *wstun_printable_prefix (const char *text, gssize len, gsize max_chars);
+
+/* Whether @text (@len bytes, or up to NUL when -1; valid UTF-8) has a
+ * character that wstun_printable() would escape for being a control:
+ * C0 and C1 controls, DEL, U+2028 and U+2029. */
+gboolean wstun_has_control (const char *text, gssize len);
+
 G_END_DECLS

@@ -184,6 +184,13 @@ on_name_lost (GDBusConnection *bus, const char *name, gpointer user_data)
 }
 
 void
+wstun_daemon_set_limits (WstunDaemon *self, guint max_connections, guint max_per_user)
+{
+  g_return_if_fail (WSTUN_IS_DAEMON (self));
+  wstun_dbus_manager_set_limits (self->dbus_manager, max_connections, max_per_user);
+}
+
+void
 wstun_daemon_start (WstunDaemon *self)
 {
   GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT;

@@ -21,6 +21,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (WstunDaemon, wstun_daemon, WSTUN, DAEMON, GObject)
 
 WstunDaemon *wstun_daemon_new (GBusType bus_type, guint idle_timeout, gboolean replace);
+/* See wstun_dbus_manager_set_limits(); before wstun_daemon_start(). */
+void wstun_daemon_set_limits (WstunDaemon *self, guint max_connections, guint max_per_user);
 void wstun_daemon_start (WstunDaemon *self);
 void wstun_daemon_shutdown (WstunDaemon *self);
 /* 0 after a shutdown or an idle exit, 1 when the bus or the name was lost */

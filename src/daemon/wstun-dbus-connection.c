@@ -3,7 +3,13 @@
 
 #include "wstun-dbus-connection.h"
 
+#include <string.h>
+
 #include "wstun-dbus-names.h"
+
+/* LastError quotes the URL and the relay's words: bounded, so that the
+ * largest GetManagedObjects reply stays far below the bus's limit */
+#define LAST_ERROR_MAX 4096
 
 struct _WstunDBusConnection {
   GObject parent_instance;
@@ -33,6 +39,22 @@ or_empty (const char *s)
   return s != NULL ? s : "";
 }
 
+/* @s cut to at most @max bytes, at a character boundary, "…" marking the cut */
+static char *
+truncated (const char *s, gsize max)
+{
+  g_autofree char *head = NULL;
+  const char *end;
+
+  if (s == NULL)
+    return g_strdup ("");
+  if (strlen (s) <= max)
+    return g_strdup (s);
+  end = g_utf8_find_prev_char (s, s + max - strlen ("…") + 1);
+  head = g_strndup (s, end - s);
+  return g_strconcat (head, "…", NULL);
+}
+
 static void
 sync_stats (WstunDBusConnection *self)
 {
@@ -52,6 +74,8 @@ sync_all (WstunDBusConnection *self)
   WstunConnection *connection = self->connection;
   const char *const *routes = wstun_connection_get_routes (connection);
   const char *const *dns = wstun_connection_get_dns (connection);
+  g_autofree char *last_error =
+    truncated (wstun_connection_get_last_error (connection), LAST_ERROR_MAX);
 
   wstun_exported_connection_set_state (
     self->iface, wstun_connection_state_to_string (wstun_connection_get_state (connection)));
@@ -65,8 +89,11 @@ sync_all (WstunDBusConnection *self)
   wstun_exported_connection_set_mtu (self->iface, wstun_connection_get_mtu (connection));
   wstun_exported_connection_set_routes (self->iface, routes != NULL ? routes : no_strings);
   wstun_exported_connection_set_dns (self->iface, dns != NULL ? dns : no_strings);
-  wstun_exported_connection_set_last_error (
-    self->iface, or_empty (wstun_connection_get_last_error (connection)));
+  wstun_exported_connection_set_last_error (self->iface, last_error);
+  wstun_exported_connection_set_failure_reason (
+    self->iface, wstun_failure_to_string (wstun_connection_get_failure (connection)));
+  wstun_exported_connection_set_relay_address (
+    self->iface, or_empty (wstun_connection_get_relay_address (connection)));
   sync_stats (self);
 }
 
@@ -136,6 +163,7 @@ wstun_dbus_connection_new (guint id, WstunConnection *connection, guint owner_ui
   self->iface = wstun_exported_connection_skeleton_new ();
   self->object = wstun_object_skeleton_new (self->path);
   wstun_object_skeleton_set_exported_connection (self->object, self->iface);
+  wstun_exported_connection_set_owner (self->iface, owner_uid);
   sync_all (self);
   g_signal_connect_object (connection, "notify", G_CALLBACK (on_notify), self, 0);
   g_signal_connect_object (connection, "stats-changed", G_CALLBACK (on_stats_changed), self, 0);

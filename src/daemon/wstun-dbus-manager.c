@@ -24,6 +24,11 @@ struct _WstunDBusManager {
   WstunExportedManager *iface; /* a WstunExportedManagerSkeleton */
   GHashTable *objects;         /* id -> WstunDBusConnection */
   guint n_calls;               /* Connect and Disconnect calls in progress */
+  GHashTable *calls_by_caller; /* unique name -> calls in progress */
+  GHashTable *connecting;      /* uid -> authorized Connect calls in progress */
+  guint n_connecting;
+  guint max_connections;
+  guint max_per_user;
   gboolean busy;
 };
 
@@ -83,7 +88,8 @@ id_from_path (const char *path)
   if (!g_str_has_prefix (path, WSTUN_DBUS_CONNECTION_PATH_PREFIX))
     return 0;
   digits = path + strlen (WSTUN_DBUS_CONNECTION_PATH_PREFIX);
-  if (!g_ascii_isdigit (*digits))
+  /* one spelling per connection: no sign, no leading zero */
+  if (!g_ascii_isdigit (*digits) || *digits == '0')
     return 0;
   id = g_ascii_strtoull (digits, &end, 10);
   if (*end != '\0' || id > G_MAXUINT)
@@ -107,17 +113,51 @@ lookup (WstunDBusManager *self, const char *path, GError **error)
 typedef struct {
   WstunDBusManager *self;
   GDBusMethodInvocation *invocation;
-  GVariant *settings; /* Connect */
-  char *path;         /* Disconnect */
+  WstunSettings *settings; /* Connect */
+  guint uid;               /* Connect, once authorized */
+  gboolean counted;        /* Connect: in self->connecting */
+  char *path;              /* Disconnect */
 } Call;
 
-static Call *
-call_new (WstunDBusManager *self, GDBusMethodInvocation *invocation)
+static guint
+count (GHashTable *table, gconstpointer key)
 {
-  Call *call = g_new0 (Call, 1);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (table, key));
+}
 
+/* Adds @delta to @table's count for @key, forgetting keys at 0; a new key
+ * is copied with @copy (NULL: stored as it is). */
+static void
+bump (GHashTable *table, gconstpointer key, int delta, GBoxedCopyFunc copy)
+{
+  guint n = count (table, key) + delta;
+
+  if (n == 0)
+    g_hash_table_remove (table, key);
+  else
+    g_hash_table_replace (table, copy != NULL ? copy ((gpointer) key) : (gpointer) key,
+                          GUINT_TO_POINTER (n));
+}
+
+/* A new call, or NULL and @error when its caller has too many in progress */
+static Call *
+call_new (WstunDBusManager *self, GDBusMethodInvocation *invocation, GError **error)
+{
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  Call *call;
+
+  if (sender != NULL &&
+      count (self->calls_by_caller, sender) >= WSTUN_DBUS_MANAGER_MAX_CALLS_PER_CALLER) {
+    g_set_error (error, WSTUN_DBUS_ERROR, WSTUN_DBUS_ERROR_LIMIT_EXCEEDED,
+                 _ ("Too many calls in progress from %s (at most %d at once)"), sender,
+                 WSTUN_DBUS_MANAGER_MAX_CALLS_PER_CALLER);
+    return NULL;
+  }
+  call = g_new0 (Call, 1);
   call->self = g_object_ref (self);
   call->invocation = g_object_ref (invocation);
+  if (sender != NULL)
+    bump (self->calls_by_caller, sender, +1, (GBoxedCopyFunc) g_strdup);
   self->n_calls++;
   update_busy (self);
   return call;
@@ -126,11 +166,20 @@ call_new (WstunDBusManager *self, GDBusMethodInvocation *invocation)
 static void
 call_free (Call *call)
 {
-  call->self->n_calls--;
-  update_busy (call->self);
-  g_object_unref (call->self);
+  WstunDBusManager *self = call->self;
+  const char *sender = g_dbus_method_invocation_get_sender (call->invocation);
+
+  if (call->counted) {
+    bump (self->connecting, GUINT_TO_POINTER (call->uid), -1, NULL);
+    self->n_connecting--;
+  }
+  if (sender != NULL)
+    bump (self->calls_by_caller, sender, -1, (GBoxedCopyFunc) g_strdup);
+  self->n_calls--;
+  update_busy (self);
+  g_object_unref (self);
   g_object_unref (call->invocation);
-  g_clear_pointer (&call->settings, g_variant_unref);
+  g_clear_pointer (&call->settings, wstun_settings_free);
   g_free (call->path);
   g_free (call);
 }
@@ -186,7 +235,11 @@ disconnect (WstunDBusManager *self, GDBusMethodInvocation *invocation, const cha
     wstun_dbus_return_error (invocation, error);
     return;
   }
-  call = call_new (self, invocation);
+  call = call_new (self, invocation, &error);
+  if (call == NULL) {
+    wstun_dbus_return_error (invocation, error);
+    return;
+  }
   call->path = g_strdup (path);
   wstun_authority_check_async (self->authority, invocation, WSTUN_POLKIT_ACTION_CONNECT,
                                wstun_dbus_connection_get_owner_uid (object), NULL,
@@ -220,23 +273,58 @@ on_caller_vanished (WstunDBusConnection *object, WstunDBusManager *self)
 
 /* ---- Connect ---------------------------------------------------------- */
 
+static guint
+connections_of (WstunDBusManager *self, guint uid)
+{
+  GHashTableIter iter;
+  WstunDBusConnection *object;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->objects);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &object))
+    n += wstun_dbus_connection_get_owner_uid (object) == uid;
+  return n;
+}
+
+/* Room for one more connection of @uid? Listed ones count, failed or not,
+ * and so do authorized Connect calls still loading their settings. */
+static gboolean
+check_limits (WstunDBusManager *self, guint uid, GError **error)
+{
+  guint total = g_hash_table_size (self->objects) + self->n_connecting;
+  guint mine = connections_of (self, uid) + count (self->connecting, GUINT_TO_POINTER (uid));
+
+  if (total >= self->max_connections) {
+    g_set_error (error, WSTUN_DBUS_ERROR, WSTUN_DBUS_ERROR_LIMIT_EXCEEDED,
+                 _ ("wstund has %u connections, as many as it takes (--max-connections); "
+                    "failed ones count until they are disconnected"),
+                 total);
+    return FALSE;
+  }
+  if (mine >= self->max_per_user) {
+    g_set_error (error, WSTUN_DBUS_ERROR, WSTUN_DBUS_ERROR_LIMIT_EXCEEDED,
+                 _ ("User %u has %u connections, as many as one user may have "
+                    "(--max-connections-per-user); failed ones count until they are "
+                    "disconnected"),
+                 uid, mine);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void
-on_connect_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+on_connect_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (Call) call = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (WstunSettings) settings = NULL;
   g_autoptr (WstunDBusConnection) object = NULL;
   WstunDBusManager *self = call->self;
+  WstunSettings *settings = call->settings;
   WstunConnection *connection;
-  guint uid = 0, id;
+  guint id;
 
-  if (!wstun_authority_check_finish (WSTUN_AUTHORITY (source), result, &uid, &error)) {
-    wstun_dbus_return_error (call->invocation, error);
-    return;
-  }
-  settings = wstun_settings_new_from_variant (call->settings, &error);
-  if (settings == NULL) {
+  (void) source;
+  if (!wstun_settings_load_finish (settings, result, &error)) {
     wstun_dbus_return_error (call->invocation, error);
     return;
   }
@@ -251,9 +339,9 @@ on_connect_authorized (GObject *source, GAsyncResult *result, gpointer user_data
     return;
   }
   connection = wstun_manager_lookup (self->manager, id);
-  object = wstun_dbus_connection_new (id, connection, uid);
+  object = wstun_dbus_connection_new (id, connection, call->uid);
   g_message ("connection %u: %s for uid %u (%s)%s", id, wstun_dbus_connection_get_path (object),
-             uid, g_dbus_method_invocation_get_sender (call->invocation),
+             call->uid, g_dbus_method_invocation_get_sender (call->invocation),
              settings->bind_to_caller ? ", bound to the caller" : "");
   g_signal_connect (wstun_dbus_connection_get_interface (object), "handle-disconnect",
                     G_CALLBACK (on_handle_connection_disconnect), self);
@@ -270,16 +358,50 @@ on_connect_authorized (GObject *source, GAsyncResult *result, gpointer user_data
                                            wstun_dbus_connection_get_path (object));
 }
 
+static void
+on_connect_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Call) call = user_data;
+  g_autoptr (GError) error = NULL;
+  WstunDBusManager *self = call->self;
+  WstunSettings *settings;
+
+  if (!wstun_authority_check_finish (WSTUN_AUTHORITY (source), result, &call->uid, &error) ||
+      !wstun_settings_check_caller (call->settings, call->uid, &error) ||
+      !check_limits (self, call->uid, &error)) {
+    wstun_dbus_return_error (call->invocation, error);
+    return;
+  }
+  /* holds its place while the CA certificates load */
+  call->counted = TRUE;
+  bump (self->connecting, GUINT_TO_POINTER (call->uid), +1, NULL);
+  self->n_connecting++;
+  settings = call->settings;
+  wstun_settings_load_async (settings, NULL, on_connect_loaded, g_steal_pointer (&call));
+}
+
 static gboolean
 on_handle_connect (WstunExportedManager *iface, GDBusMethodInvocation *invocation,
                    GVariant *settings, WstunDBusManager *self)
 {
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WstunSettings) parsed = NULL;
   Call *call;
 
   (void) iface;
-  call = call_new (self, invocation);
-  call->settings = g_variant_ref (settings);
-  /* authorize before looking at the settings: they name files */
+  /* cheap checks first, opening no file: a malformed call costs neither a
+   * polkit round trip nor a password prompt */
+  parsed = wstun_settings_new_from_variant (settings, &error);
+  if (parsed == NULL) {
+    wstun_dbus_return_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  call = call_new (self, invocation, &error);
+  if (call == NULL) {
+    wstun_dbus_return_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  call->settings = g_steal_pointer (&parsed);
   wstun_authority_check_async (self->authority, invocation, WSTUN_POLKIT_ACTION_CONNECT,
                                WSTUN_AUTHORITY_NO_OWNER, NULL, on_connect_authorized, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -305,6 +427,9 @@ on_connection_removed (WstunManager *manager, guint id, WstunConnection *connect
   g_dbus_object_manager_server_unexport (self->object_manager,
                                          wstun_dbus_connection_get_path (object));
   update_connections (self);
+  /* Connections changes right after InterfacesRemoved, not from an idle
+   * callback that a stopping wstund might never run */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->iface));
 }
 
 static void
@@ -341,6 +466,14 @@ wstun_dbus_manager_unexport (WstunDBusManager *self)
   g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));
   g_clear_object (&self->bus);
+}
+
+void
+wstun_dbus_manager_set_limits (WstunDBusManager *self, guint max_connections, guint max_per_user)
+{
+  g_return_if_fail (WSTUN_IS_DBUS_MANAGER (self));
+  self->max_connections = max_connections;
+  self->max_per_user = max_per_user;
 }
 
 gboolean
@@ -413,6 +546,8 @@ wstun_dbus_manager_finalize (GObject *object)
   WstunDBusManager *self = WSTUN_DBUS_MANAGER (object);
 
   g_hash_table_unref (self->objects);
+  g_hash_table_unref (self->calls_by_caller);
+  g_hash_table_unref (self->connecting);
   G_OBJECT_CLASS (wstun_dbus_manager_parent_class)->finalize (object);
 }
 
@@ -436,6 +571,10 @@ wstun_dbus_manager_init (WstunDBusManager *self)
   static const char *const no_connections[] = { NULL };
 
   self->objects = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->calls_by_caller = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->connecting = g_hash_table_new (NULL, NULL);
+  self->max_connections = WSTUN_DBUS_MANAGER_DEFAULT_MAX_CONNECTIONS;
+  self->max_per_user = WSTUN_DBUS_MANAGER_DEFAULT_MAX_CONNECTIONS_PER_USER;
   self->object_manager = g_dbus_object_manager_server_new (WSTUN_DBUS_PATH);
   self->iface = wstun_exported_manager_skeleton_new ();
   wstun_exported_manager_set_version (self->iface, PACKAGE_VERSION);

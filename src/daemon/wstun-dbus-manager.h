@@ -20,10 +20,26 @@
 
 G_BEGIN_DECLS
 
+/* Defaults of wstund's --max-connections and --max-connections-per-user.
+ * With them the largest GetManagedObjects reply is about 4 MiB (every
+ * connection at the bounds of data/org.wstun.xml), an eighth of the bus's
+ * 32 MiB message limit. */
+#define WSTUN_DBUS_MANAGER_DEFAULT_MAX_CONNECTIONS          128
+#define WSTUN_DBUS_MANAGER_DEFAULT_MAX_CONNECTIONS_PER_USER 32
+/* Connect and Disconnect calls one caller (unique bus name) may have in
+ * progress: each holds its message, up to a CA's 256 kB, while polkit is
+ * asked and the CA loaded */
+#define WSTUN_DBUS_MANAGER_MAX_CALLS_PER_CALLER 8
+
 #define WSTUN_TYPE_DBUS_MANAGER (wstun_dbus_manager_get_type ())
 G_DECLARE_FINAL_TYPE (WstunDBusManager, wstun_dbus_manager, WSTUN, DBUS_MANAGER, GObject)
 
 WstunDBusManager *wstun_dbus_manager_new (WstunManager *manager, WstunAuthority *authority);
+
+/* At most @max_connections connections in all and @max_per_user per uid;
+ * failed ones still listed and Connect calls in progress count. */
+void wstun_dbus_manager_set_limits (WstunDBusManager *self, guint max_connections,
+                                    guint max_per_user);
 
 gboolean wstun_dbus_manager_export (WstunDBusManager *self, GDBusConnection *bus, GError **error);
 void wstun_dbus_manager_unexport (WstunDBusManager *self);

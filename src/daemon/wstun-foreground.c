@@ -44,8 +44,39 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} Load;
+
+static void
+on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Load *load = user_data;
+
+  (void) source;
+  load->ok =
+    wstun_settings_load_finish (g_task_get_task_data (G_TASK (result)), result, &load->error);
+  load->done = TRUE;
+}
+
+/* The CA certificates, loaded as the D-Bus service loads them */
+static gboolean
+load_settings (WstunSettings *settings, GError **error)
+{
+  Load load = { 0 };
+
+  wstun_settings_load_async (settings, NULL, on_loaded, &load);
+  while (!load.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (!load.ok)
+    g_propagate_error (error, load.error);
+  return load.ok;
+}
+
 int
-wstun_foreground_run (const WstunSettings *settings)
+wstun_foreground_run (WstunSettings *settings)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (WstunConnection) connection = NULL;
@@ -53,8 +84,8 @@ wstun_foreground_run (const WstunSettings *settings)
   Foreground fg = { 0 };
   guint sigint, sigterm;
 
-  connection = wstun_settings_create_connection (settings, &error);
-  if (connection == NULL) {
+  if (!load_settings (settings, &error) ||
+      (connection = wstun_settings_create_connection (settings, &error)) == NULL) {
     g_printerr ("wstund: %s\n", error->message);
     return 2;
   }

@@ -9,6 +9,6 @@ G_BEGIN_DECLS
 
 /* Runs until SIGINT or SIGTERM (returns 0) or until the connection fails
  * or is lost (returns 1, the reason printed on stderr). */
-int wstun_foreground_run (const WstunSettings *settings);
+int wstun_foreground_run (WstunSettings *settings);
 
 G_END_DECLS

@@ -4,13 +4,18 @@
 #include "wstun-manager.h"
 
 #include <glib/gi18n.h>
+#include <net/if.h>
+#include <string.h>
 
+#include "wstun-dbus-names.h"
 #include "wstun-error.h"
+#include "wstun-printable.h"
 
 typedef struct {
   WstunManager *manager; /* unowned: it owns the entry */
   guint id;
   WstunConnection *connection;
+  char *interface_wish; /* the interface setting, NULL for the kernel's choice */
   gulong notify_id;
   GSource *linger;    /* failed by itself: forget it when this fires */
   GPtrArray *waiters; /* GTask of wstun_manager_remove_async() */
@@ -57,6 +62,7 @@ entry_free (Entry *entry)
   g_clear_signal_handler (&entry->notify_id, entry->connection);
   destroy_source (&entry->linger);
   g_clear_object (&entry->connection);
+  g_free (entry->interface_wish);
   g_ptr_array_unref (entry->waiters);
   g_free (entry);
 }
@@ -94,10 +100,13 @@ reap (gpointer user_data)
     g_clear_signal_handler (&gone->notify_id, gone->connection);
     g_debug ("connection %u: forgotten", gone->id);
     g_signal_emit (self, signals[SIGNAL_CONNECTION_REMOVED], 0, gone->id, gone->connection);
-    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_CONNECTIONS]);
     for (guint j = 0; j < gone->waiters->len; j++)
       g_task_return_boolean (g_ptr_array_index (gone->waiters, j), TRUE);
   }
+  /* once, after every "connection-removed": whoever waits for none to be
+   * left (wstund stopping) must not act before the last was announced */
+  if (down->len > 0)
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_CONNECTIONS]);
   return G_SOURCE_REMOVE;
 }
 
@@ -147,15 +156,50 @@ on_state (WstunConnection *connection, GParamSpec *pspec, Entry *entry)
   }
 }
 
+/* The interface wish must name no device, and no other connection may
+ * wish for it: caught here, it costs the relay nothing, while the TUN
+ * device is only made after the handshake. */
+static gboolean
+check_interface_free (WstunManager *self, const char *name, GError **error)
+{
+  g_autofree char *shown = NULL;
+  GHashTableIter iter;
+  Entry *entry;
+
+  /* "wstun%d" asks the kernel to number it */
+  if (name == NULL || strchr (name, '%') != NULL)
+    return TRUE;
+  shown = wstun_printable (name, -1);
+  if (if_nametoindex (name) != 0) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("Invalid setting “%s”: a device named “%s” exists already"),
+                 WSTUN_SETTING_INTERFACE, shown);
+    return FALSE;
+  }
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry)) {
+    if (!entry->down && g_strcmp0 (entry->interface_wish, name) == 0) {
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                   _ ("Invalid setting “%s”: connection %u is using “%s” already"),
+                   WSTUN_SETTING_INTERFACE, entry->id, shown);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 guint
 wstun_manager_add (WstunManager *self, const WstunSettings *settings, GError **error)
 {
   g_autoptr (WstunConnection) connection = NULL;
+  g_autofree char *url = NULL;
   Entry *entry;
 
   g_return_val_if_fail (WSTUN_IS_MANAGER (self), 0);
   g_return_val_if_fail (settings != NULL, 0);
 
+  if (!check_interface_free (self, settings->interface, error))
+    return 0;
   connection = wstun_settings_create_connection (settings, error);
   if (connection == NULL)
     return 0;
@@ -164,12 +208,14 @@ wstun_manager_add (WstunManager *self, const WstunSettings *settings, GError **e
   entry->manager = self;
   entry->id = ++self->last_id;
   entry->connection = g_steal_pointer (&connection);
+  entry->interface_wish = g_strdup (settings->interface);
   entry->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   entry->notify_id =
     g_signal_connect (entry->connection, "notify::state", G_CALLBACK (on_state), entry);
   g_hash_table_insert (self->entries, GUINT_TO_POINTER (entry->id), entry);
 
-  g_message ("connection %u: connecting to %s", entry->id, settings->url);
+  url = wstun_printable (settings->url, -1);
+  g_message ("connection %u: connecting to %s", entry->id, url);
   wstun_connection_start (entry->connection);
   g_signal_emit (self, signals[SIGNAL_CONNECTION_ADDED], 0, entry->id, entry->connection);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_CONNECTIONS]);

@@ -7,13 +7,16 @@
 #include <net/if.h>
 #include <string.h>
 
+#include "wstun-ca.h"
 #include "wstun-dbus-names.h"
 #include "wstun-error.h"
-
-#define TOKEN_MAX 4096
+#include "wstun-pin.h"
+#include "wstun-printable.h"
 
 typedef gboolean (*ParseFunc) (const char *key, GVariant *value, WstunSettings *settings,
                                GError **error);
+
+G_STATIC_ASSERT (WSTUN_SETTING_CA_MAX == WSTUN_CA_MAX_SIZE);
 
 static gboolean G_GNUC_PRINTF (3, 4)
   invalid (GError **error, const char *key, const char *format, ...)
@@ -29,45 +32,106 @@ static gboolean G_GNUC_PRINTF (3, 4)
   return FALSE;
 }
 
+static char *
+quote (const char *value)
+{
+  return wstun_printable_prefix (value, -1, WSTUN_SETTINGS_QUOTE_CHARS);
+}
+
+/* @value's string, if it is at most @max bytes and has no control
+ * character (they forge log lines and drive terminals wherever the value
+ * is shown); else NULL and @error. Strings from D-Bus are valid UTF-8. */
+static const char *
+bounded_string (const char *key, GVariant *value, gsize max, GError **error)
+{
+  gsize len;
+  const char *s = g_variant_get_string (value, &len);
+
+  if (len > max) {
+    invalid (error, key, _ ("longer than %zu bytes"), max);
+    return NULL;
+  }
+  if (wstun_has_control (s, (gssize) len)) {
+    g_autofree char *shown = quote (s);
+
+    invalid (error, key, _ ("“%s” contains a control character"), shown);
+    return NULL;
+  }
+  return s;
+}
+
 static gboolean
 parse_url (const char *key, GVariant *value, WstunSettings *settings, GError **error)
 {
-  const char *url = g_variant_get_string (value, NULL);
+  g_autoptr (GError) local = NULL;
+  const char *url = bounded_string (key, value, WSTUN_SETTINGS_URL_MAX, error);
 
+  if (url == NULL)
+    return FALSE;
   if (*url == '\0')
     return invalid (error, key, _ ("the relay URL is empty"));
+  if (!wstun_connection_check_url (url, &settings->tls, &local))
+    return invalid (error, key, "%s", local->message);
   settings->url = g_strdup (url);
   return TRUE;
+}
+
+/* RFC 6750's b64token: what a bearer token may be in an HTTP header */
+static gboolean
+is_b64token (const char *token)
+{
+  const char *p = token;
+
+  while (g_ascii_isalnum (*p) || (*p != '\0' && strchr ("-._~+/", *p) != NULL))
+    p++;
+  if (p == token)
+    return FALSE;
+  while (*p == '=')
+    p++;
+  return *p == '\0';
 }
 
 static gboolean
 parse_token (const char *key, GVariant *value, WstunSettings *settings, GError **error)
 {
-  const char *token = g_variant_get_string (value, NULL);
+  const char *token = bounded_string (key, value, WSTUN_SETTINGS_TOKEN_MAX, error);
 
-  if (strlen (token) > TOKEN_MAX)
-    return invalid (error, key, _ ("longer than %d bytes"), TOKEN_MAX);
-  for (const char *p = token; *p != '\0'; p++) {
-    /* it travels in an HTTP header */
-    if (g_ascii_iscntrl (*p))
-      return invalid (error, key, _ ("contains a control character"));
-  }
-  g_free (settings->token);
+  if (token == NULL)
+    return FALSE;
+  /* not quoted: it is a secret */
+  if (*token != '\0' && !is_b64token (token))
+    return invalid (error, key,
+                    _ ("a bearer token has only letters, digits and “-._~+/”, then optional "
+                       "“=” (RFC 6750)"));
   settings->token = *token != '\0' ? g_strdup (token) : NULL;
+  return TRUE;
+}
+
+static gboolean
+parse_ca (const char *key, GVariant *value, WstunSettings *settings, GError **error)
+{
+  gsize len = g_variant_get_size (value);
+
+  if (len > WSTUN_CA_MAX_SIZE)
+    return invalid (error, key, _ ("longer than %d bytes"), WSTUN_CA_MAX_SIZE);
+  if (len > 0)
+    settings->ca = g_variant_get_data_as_bytes (value);
   return TRUE;
 }
 
 static gboolean
 parse_ca_file (const char *key, GVariant *value, WstunSettings *settings, GError **error)
 {
-  const char *path = g_variant_get_string (value, NULL);
+  const char *path = bounded_string (key, value, WSTUN_SETTINGS_PATH_MAX, error);
 
+  if (path == NULL)
+    return FALSE;
   if (*path == '\0')
     return TRUE;
-  if (!g_path_is_absolute (path))
-    return invalid (error, key, _ ("“%s” is not an absolute path"), path);
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return invalid (error, key, _ ("“%s” is not a file wstund can see"), path);
+  if (!g_path_is_absolute (path)) {
+    g_autofree char *shown = quote (path);
+    return invalid (error, key, _ ("“%s” is not an absolute path"), shown);
+  }
   settings->ca_file = g_strdup (path);
   return TRUE;
 }
@@ -75,13 +139,16 @@ parse_ca_file (const char *key, GVariant *value, WstunSettings *settings, GError
 static gboolean
 parse_pin (const char *key, GVariant *value, WstunSettings *settings, GError **error)
 {
-  const char *pin = g_variant_get_string (value, NULL);
+  g_autoptr (GError) local = NULL;
+  const char *pin = bounded_string (key, value, WSTUN_SETTINGS_PIN_MAX, error);
 
-  (void) key;
-  (void) error;
-  /* checked by the client core (wstun_connection_set_pin_sha256()) */
-  if (*pin != '\0')
-    settings->pin_sha256 = g_strdup (pin);
+  if (pin == NULL)
+    return FALSE;
+  if (*pin == '\0')
+    return TRUE;
+  settings->pin_sha256 = wstun_pin_normalize (pin, &local);
+  if (settings->pin_sha256 == NULL)
+    return invalid (error, key, "%s", local->message);
   return TRUE;
 }
 
@@ -89,20 +156,22 @@ parse_pin (const char *key, GVariant *value, WstunSettings *settings, GError **e
 static gboolean
 parse_interface (const char *key, GVariant *value, WstunSettings *settings, GError **error)
 {
-  const char *name = g_variant_get_string (value, NULL);
+  const char *name = bounded_string (key, value, IFNAMSIZ - 1, error);
+  g_autofree char *shown = NULL;
 
+  if (name == NULL)
+    return FALSE;
   if (*name == '\0')
     return TRUE;
-  if (strlen (name) >= IFNAMSIZ)
-    return invalid (error, key, _ ("“%s” is longer than %d characters"), name, IFNAMSIZ - 1);
+  shown = quote (name);
   if (strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
-    return invalid (error, key, _ ("“%s” is not an interface name"), name);
+    return invalid (error, key, _ ("“%s” is not an interface name"), shown);
   for (const char *p = name; *p != '\0'; p++) {
     if (!g_ascii_isgraph (*p) || *p == '/' || *p == ':')
       return invalid (error, key,
                       _ ("“%s” is not an interface name (letters, digits and punctuation other "
                          "than “/” and “:”)"),
-                      name);
+                      shown);
   }
   settings->interface = g_strdup (name);
   return TRUE;
@@ -145,6 +214,7 @@ static const struct {
 } setting_keys[] = {
   { WSTUN_SETTING_URL, "s", parse_url },
   { WSTUN_SETTING_TOKEN, "s", parse_token },
+  { WSTUN_SETTING_CA, "ay", parse_ca },
   { WSTUN_SETTING_CA_FILE, "s", parse_ca_file },
   { WSTUN_SETTING_PIN_SHA256, "s", parse_pin },
   { WSTUN_SETTING_INTERFACE, "s", parse_interface },
@@ -162,6 +232,25 @@ known_keys (void)
     g_string_append_printf (list, "%s%s (%s)", i > 0 ? ", " : "", setting_keys[i].key,
                             setting_keys[i].type);
   return g_string_free (g_steal_pointer (&list), FALSE);
+}
+
+/* What only makes sense across keys */
+static gboolean
+check_combination (WstunSettings *settings, GError **error)
+{
+  if (settings->url == NULL) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("The setting “%s” (the relay's ws:// or wss:// URL) is required"),
+                 WSTUN_SETTING_URL);
+    return FALSE;
+  }
+  if (settings->pin_sha256 != NULL && !settings->tls)
+    return invalid (error, WSTUN_SETTING_PIN_SHA256,
+                    _ ("a key pin needs a wss:// URL, and “%s” is %s"), WSTUN_SETTING_URL, "ws://");
+  if (settings->ca != NULL && settings->ca_file != NULL)
+    return invalid (error, WSTUN_SETTING_CA, _ ("give “%s” or “%s”, not both"), WSTUN_SETTING_CA,
+                    WSTUN_SETTING_CA_FILE);
+  return TRUE;
 }
 
 WstunSettings *
@@ -191,9 +280,10 @@ wstun_settings_new_from_variant (GVariant *variant, GError **error)
     }
     if (i == G_N_ELEMENTS (setting_keys)) {
       g_autofree char *known = known_keys ();
+      g_autofree char *shown = quote (key);
 
       g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                   _ ("Unknown setting “%s”; the settings are %s"), key, known);
+                   _ ("Unknown setting “%s”; the settings are %s"), shown, known);
       return NULL;
     }
     if (seen[i]) {
@@ -211,12 +301,8 @@ wstun_settings_new_from_variant (GVariant *variant, GError **error)
     if (!setting_keys[i].parse (key, value, settings, error))
       return NULL;
   }
-  if (settings->url == NULL) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("The setting “%s” (the relay's ws:// or wss:// URL) is required"),
-                 WSTUN_SETTING_URL);
+  if (!check_combination (settings, error))
     return NULL;
-  }
   return g_steal_pointer (&settings);
 }
 
@@ -229,10 +315,81 @@ wstun_settings_free (WstunSettings *settings)
   if (settings->token != NULL)
     explicit_bzero (settings->token, strlen (settings->token));
   g_free (settings->token);
+  g_clear_pointer (&settings->ca, g_bytes_unref);
   g_free (settings->ca_file);
   g_free (settings->pin_sha256);
   g_free (settings->interface);
+  g_clear_object (&settings->ca_database);
   g_free (settings);
+}
+
+gboolean
+wstun_settings_check_caller (const WstunSettings *settings, guint uid, GError **error)
+{
+  g_return_val_if_fail (settings != NULL, FALSE);
+
+  if (settings->ca_file != NULL && uid != 0) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_NOT_AUTHORIZED,
+                 _ ("Only root may give “%s”, which wstund reads as root; pass the "
+                    "certificates' PEM text in “%s” instead (wstunctl --ca-file does)"),
+                 WSTUN_SETTING_CA_FILE, WSTUN_SETTING_CA);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+on_ca_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  WstunSettings *settings = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  GTlsDatabase *database;
+
+  (void) source;
+  database = wstun_ca_load_finish (result, &error);
+  if (database == NULL) {
+    GError *named = NULL;
+
+    if (settings->ca != NULL) {
+      invalid (&named, WSTUN_SETTING_CA, "%s", error->message);
+    } else {
+      g_autofree char *shown = quote (settings->ca_file);
+
+      invalid (&named, WSTUN_SETTING_CA_FILE, "“%s”: %s", shown, error->message);
+    }
+    g_task_return_error (task, named);
+    return;
+  }
+  settings->ca_database = database;
+  g_clear_pointer (&settings->ca, g_bytes_unref);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+wstun_settings_load_async (WstunSettings *settings, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (settings != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_task_data (task, settings, NULL);
+  if (settings->ca == NULL && settings->ca_file == NULL) {
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
+  wstun_ca_load_async (settings->ca, settings->ca_file, cancellable, on_ca_loaded,
+                       g_steal_pointer (&task));
+}
+
+gboolean
+wstun_settings_load_finish (WstunSettings *settings, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_task_data (G_TASK (result)) == settings, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 WstunConnection *
@@ -242,6 +399,9 @@ wstun_settings_create_connection (const WstunSettings *settings, GError **error)
   g_autoptr (GError) local = NULL;
 
   g_return_val_if_fail (settings != NULL && settings->url != NULL, NULL);
+  /* the CA certificates are loaded first */
+  g_return_val_if_fail (settings->ca == NULL || settings->ca_database != NULL, NULL);
+  g_return_val_if_fail (settings->ca_file == NULL || settings->ca_database != NULL, NULL);
 
   connection = wstun_connection_new (settings->url, &local);
   if (connection == NULL) {
@@ -257,6 +417,6 @@ wstun_settings_create_connection (const WstunSettings *settings, GError **error)
   wstun_connection_set_manage_ip (connection, settings->manage_ip);
   wstun_connection_set_mtu (connection, settings->mtu);
   wstun_connection_set_token (connection, settings->token);
-  wstun_connection_set_ca_file (connection, settings->ca_file);
+  wstun_connection_set_tls_database (connection, settings->ca_database);
   return g_steal_pointer (&connection);
 }

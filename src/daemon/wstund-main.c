@@ -7,9 +7,11 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <malloc.h>
 #include <string.h>
 
 #include "wstun-daemon.h"
+#include "wstun-dbus-manager.h"
 #include "wstun-dbus-names.h"
 #include "wstun-foreground.h"
 #include "wstun-settings.h"
@@ -28,6 +30,8 @@ typedef struct {
   gboolean session;
   int idle_timeout;
   gboolean replace;
+  int max_connections;
+  int max_per_user;
 } Options;
 
 static void
@@ -63,6 +67,11 @@ foreground_settings (const Options *options, GError **error)
   if (options->ca_file != NULL) {
     g_autofree char *path = g_canonicalize_filename (options->ca_file, NULL);
 
+    if (!g_utf8_validate (path, -1, NULL)) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _ ("--ca-file: the path is not UTF-8"));
+      return NULL;
+    }
     g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_CA_FILE, g_variant_new_string (path));
   }
   if (options->pin_sha256 != NULL)
@@ -96,6 +105,7 @@ run_service (const Options *options)
 
   daemon = wstun_daemon_new (options->session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
                              (guint) options->idle_timeout, options->replace);
+  wstun_daemon_set_limits (daemon, (guint) options->max_connections, (guint) options->max_per_user);
   g_signal_connect_swapped (daemon, "finished", G_CALLBACK (g_main_loop_quit), loop);
   sigint = g_unix_signal_add (SIGINT, on_signal, daemon);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, daemon);
@@ -116,7 +126,11 @@ usage_error (const char *message)
 int
 main (int argc, char **argv)
 {
-  g_auto (Options) options = { .idle_timeout = WSTUN_DAEMON_DEFAULT_IDLE_TIMEOUT };
+  g_auto (Options) options = {
+    .idle_timeout = WSTUN_DAEMON_DEFAULT_IDLE_TIMEOUT,
+    .max_connections = WSTUN_DBUS_MANAGER_DEFAULT_MAX_CONNECTIONS,
+    .max_per_user = WSTUN_DBUS_MANAGER_DEFAULT_MAX_CONNECTIONS_PER_USER,
+  };
   gboolean verbose = FALSE, version = FALSE;
   GOptionEntry service_entries[] = {
     { "session", 0, 0, G_OPTION_ARG_NONE, &options.session,
@@ -126,6 +140,10 @@ main (int argc, char **argv)
       N_ ("SECONDS") },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &options.replace,
       N_ ("Replace a running wstund on the bus"), NULL },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &options.max_connections,
+      N_ ("Keep at most N connections in all (default 128)"), "N" },
+    { "max-connections-per-user", 0, 0, G_OPTION_ARG_INT, &options.max_per_user,
+      N_ ("Keep at most N connections of one user (default 32)"), "N" },
     G_OPTION_ENTRY_NULL,
   };
   GOptionEntry foreground_entries[] = {
@@ -156,6 +174,12 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   GOptionGroup *group;
   gboolean foreground_only;
+
+  /* A refused call can carry a message of up to the bus's 32 MiB. Left to
+   * glibc, the threshold above which allocations are mapped (and given
+   * back when freed) rises to the largest block ever freed, so one such
+   * call would keep wstund's heap big for good: fix it at its default. */
+  mallopt (M_MMAP_THRESHOLD, 128 * 1024);
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -188,6 +212,9 @@ main (int argc, char **argv)
     return usage_error (_ ("unexpected arguments; see --help"));
   if (options.mtu < 0 || options.idle_timeout < 0)
     return usage_error (_ ("--mtu and --idle-timeout take a number of 0 or more"));
+  if (options.max_connections < 1 || options.max_per_user < 1)
+    return usage_error (_ ("--max-connections and --max-connections-per-user take a number of 1 "
+                           "or more"));
   if (verbose)
     g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
 
@@ -202,9 +229,11 @@ main (int argc, char **argv)
     return run_service (&options);
   }
   if (options.session || options.replace ||
-      options.idle_timeout != WSTUN_DAEMON_DEFAULT_IDLE_TIMEOUT)
-    return usage_error (_ ("--session, --idle-timeout and --replace are for the D-Bus service, "
-                           "not for --connect"));
+      options.idle_timeout != WSTUN_DAEMON_DEFAULT_IDLE_TIMEOUT ||
+      options.max_connections != WSTUN_DBUS_MANAGER_DEFAULT_MAX_CONNECTIONS ||
+      options.max_per_user != WSTUN_DBUS_MANAGER_DEFAULT_MAX_CONNECTIONS_PER_USER)
+    return usage_error (_ ("--session, --idle-timeout, --replace and --max-connections* are for "
+                           "the D-Bus service, not for --connect"));
   {
     g_autoptr (WstunSettings) settings = foreground_settings (&options, &error);
 

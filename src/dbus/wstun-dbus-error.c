@@ -10,6 +10,7 @@ static const GDBusErrorEntry wstun_dbus_error_entries[] = {
   { WSTUN_DBUS_ERROR_INVALID_ARGS, WSTUN_DBUS_NAME ".Error.InvalidArgs" },
   { WSTUN_DBUS_ERROR_NOT_AUTHORIZED, WSTUN_DBUS_NAME ".Error.NotAuthorized" },
   { WSTUN_DBUS_ERROR_NOT_FOUND, WSTUN_DBUS_NAME ".Error.NotFound" },
+  { WSTUN_DBUS_ERROR_LIMIT_EXCEEDED, WSTUN_DBUS_NAME ".Error.LimitExceeded" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (wstun_dbus_error_entries) == WSTUN_DBUS_ERROR_N_ERRORS);

@@ -23,14 +23,17 @@ GQuark wstun_dbus_error_quark (void);
  * @WSTUN_DBUS_ERROR_NOT_AUTHORIZED: org.wstun.Error.NotAuthorized: the
  *   caller may not do this; the message says why
  * @WSTUN_DBUS_ERROR_NOT_FOUND: org.wstun.Error.NotFound: no such connection
+ * @WSTUN_DBUS_ERROR_LIMIT_EXCEEDED: org.wstun.Error.LimitExceeded: too many
+ *   connections (per user or in all), or calls in progress
  */
 typedef enum {
   WSTUN_DBUS_ERROR_FAILED,
   WSTUN_DBUS_ERROR_INVALID_ARGS,
   WSTUN_DBUS_ERROR_NOT_AUTHORIZED,
   WSTUN_DBUS_ERROR_NOT_FOUND,
+  WSTUN_DBUS_ERROR_LIMIT_EXCEEDED,
 } WstunDBusError;
 
-#define WSTUN_DBUS_ERROR_N_ERRORS (WSTUN_DBUS_ERROR_NOT_FOUND + 1)
+#define WSTUN_DBUS_ERROR_N_ERRORS (WSTUN_DBUS_ERROR_LIMIT_EXCEEDED + 1)
 
 G_END_DECLS

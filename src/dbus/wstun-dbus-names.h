@@ -16,9 +16,14 @@
 /* keys of org.wstun.Connect's settings */
 #define WSTUN_SETTING_URL            "url"
 #define WSTUN_SETTING_TOKEN          "token"
+#define WSTUN_SETTING_CA             "ca"
 #define WSTUN_SETTING_CA_FILE        "ca-file"
 #define WSTUN_SETTING_PIN_SHA256     "pin-sha256"
 #define WSTUN_SETTING_INTERFACE      "interface"
 #define WSTUN_SETTING_MANAGE_IP      "manage-ip"
 #define WSTUN_SETTING_MTU            "mtu"
 #define WSTUN_SETTING_BIND_TO_CALLER "bind-to-caller"
+
+/* the largest "ca" (PEM text) Connect takes, in bytes: callers reading a
+ * file for it refuse bigger ones themselves */
+#define WSTUN_SETTING_CA_MAX (256 * 1024)

@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include <string.h>
+
 #include "wstun-printable.h"
 
 static void
@@ -54,6 +56,45 @@ test_bytes (void)
   check ("abc", 2, "ab");
 }
 
+static void
+check_prefix (const char *text, gsize max, const char *expected)
+{
+  g_autofree char *out = wstun_printable_prefix (text, -1, max);
+
+  g_assert_cmpstr (out, ==, expected);
+}
+
+static void
+test_prefix (void)
+{
+  g_autofree char *big = g_strnfill (1024 * 1024, 'x');
+  g_autofree char *out = wstun_printable_prefix (big, -1, 48);
+
+  check_prefix ("short", 48, "short");
+  check_prefix ("exactly", 7, "exactly");
+  check_prefix ("too long", 3, "too…");
+  /* counts characters, escapes what it keeps */
+  check_prefix ("\x1b]0;x\x07", 3, "\\x1b]0…");
+  check_prefix ("bücher", 2, "bü…");
+  check_prefix ("\xff\xfe\xfd", 2, "\\xff\\xfe…");
+  g_assert_cmpuint (strlen (out), ==, 48 + strlen ("…"));
+  g_assert_null (wstun_printable_prefix (NULL, -1, 5));
+}
+
+static void
+test_has_control (void)
+{
+  static const char *const with[] = { "a\nb",     "\x1b[31m",      "a\x7f",         "a\xc2\x85",
+                                      "\xc2\x9b", "a\xe2\x80\xa8", "a\xe2\x80\xa9", "\t" };
+  static const char *const without[] = { "", "plain", "bücher", "a\\nb", "\xe2\x80\xa6" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (with); i++)
+    g_assert_true (wstun_has_control (with[i], -1));
+  for (gsize i = 0; i < G_N_ELEMENTS (without); i++)
+    g_assert_false (wstun_has_control (without[i], -1));
+  g_assert_true (wstun_has_control ("a\0b", 3));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -61,5 +102,7 @@ main (int argc, char **argv)
   g_test_add_func ("/printable/plain", test_plain);
   g_test_add_func ("/printable/controls", test_controls);
   g_test_add_func ("/printable/bytes", test_bytes);
+  g_test_add_func ("/printable/prefix", test_prefix);
+  g_test_add_func ("/printable/has-control", test_has_control);
   return g_test_run ();
 }
