@@ -277,23 +277,30 @@ get_strv (JsonObject *obj, const char *name, GStrv *out, GError **error)
   return TRUE;
 }
 
+/* Checks an address (or CIDR prefix) field and rewrites it in canonical
+ * form: the peer's spelling ("/0024", "0000:0000::1") never travels
+ * further, and its length is bounded by the address's. */
 static gboolean
-check_address (const char *value, int family, const char *name, gboolean cidr, GError **error)
+check_address (char **value, int family, const char *name, gboolean cidr, GError **error)
 {
   WstunPrefix prefix;
+  char buf[WSTUN_PREFIX_STRLEN];
   gboolean ok;
 
-  if (value == NULL)
+  if (*value == NULL)
     return TRUE;
   if (cidr)
-    ok = wstun_prefix_parse (value, &prefix, NULL);
+    ok = wstun_prefix_parse (*value, &prefix, NULL);
   else
-    ok = wstun_addr_parse (value, &prefix.addr, NULL);
+    ok = wstun_addr_parse (*value, &prefix.addr, NULL);
   if (!ok || (family != 0 && prefix.addr.family != family))
     return bad (error, _ ("Field “%s” is not a valid %s"), name,
                 family == AF_INET    ? (cidr ? "IPv4 CIDR prefix" : "IPv4 address")
                 : family == AF_INET6 ? (cidr ? "IPv6 CIDR prefix" : "IPv6 address")
                                      : (cidr ? "CIDR prefix" : "IP address"));
+  g_free (*value);
+  *value = g_strdup (cidr ? wstun_prefix_to_string (&prefix, buf)
+                          : wstun_addr_to_string (&prefix.addr, buf));
   return TRUE;
 }
 
@@ -307,8 +314,8 @@ parse_hello (JsonObject *obj, WstunHello *hello, GError **error)
       !get_string (obj, "address6", FALSE, &hello->address6, error) ||
       !get_string (obj, "resume", FALSE, &hello->resume, error))
     return FALSE;
-  return check_address (hello->address4, AF_INET, "address4", FALSE, error) &&
-         check_address (hello->address6, AF_INET6, "address6", FALSE, error);
+  return check_address (&hello->address4, AF_INET, "address4", FALSE, error) &&
+         check_address (&hello->address6, AF_INET6, "address6", FALSE, error);
 }
 
 static gboolean
@@ -324,18 +331,18 @@ parse_config (JsonObject *obj, WstunConfig *config, GError **error)
     return FALSE;
   if (config->address4 == NULL && config->address6 == NULL)
     return bad (error, _ ("Config assigns neither an IPv4 nor an IPv6 address"));
-  if (!check_address (config->address4, AF_INET, "address4", TRUE, error) ||
-      !check_address (config->address6, AF_INET6, "address6", TRUE, error))
+  if (!check_address (&config->address4, AF_INET, "address4", TRUE, error) ||
+      !check_address (&config->address6, AF_INET6, "address6", TRUE, error))
     return FALSE;
   if (config->address6 != NULL && config->mtu < WSTUN_MTU_MIN_IPV6)
     return bad (error, _ ("MTU %u is below the IPv6 minimum of %d"), config->mtu,
                 WSTUN_MTU_MIN_IPV6);
   for (guint i = 0; config->routes[i] != NULL; i++) {
-    if (!check_address (config->routes[i], 0, "routes", TRUE, error))
+    if (!check_address (&config->routes[i], 0, "routes", TRUE, error))
       return FALSE;
   }
   for (guint i = 0; config->dns[i] != NULL; i++) {
-    if (!check_address (config->dns[i], 0, "dns", FALSE, error))
+    if (!check_address (&config->dns[i], 0, "dns", FALSE, error))
       return FALSE;
   }
   return TRUE;

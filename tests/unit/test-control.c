@@ -177,6 +177,27 @@ test_config_parse (void)
   g_assert_null (c->hello.capabilities);
 }
 
+/* addresses arrive in any spelling inet_pton() takes, and leave in one:
+ * what a relay pushes is bounded by the address's own length wherever it
+ * is shown (D-Bus properties, NetworkManager) */
+static void
+test_config_canonical (void)
+{
+  g_autofree char *zeros = g_strnfill (900, '0');
+  g_autofree char *text = g_strdup_printf (
+    "{\"type\":\"config\",\"address4\":\"10.99.0.2/%s24\",\"address6\":"
+    "\"FD00:0099:0000::0002/064\",\"mtu\":1500,\"routes\":[\"192.168.7.0/%s24\","
+    "\"0000:0000:0000:0000:0000:ffff:192.0.2.0/120\"],\"dns\":[\"FD00:0:0:0:0:0:0:1\"]}",
+    zeros, zeros);
+  g_autoptr (WstunControl) c = parse_ok (text);
+
+  g_assert_cmpstr (c->config.address4, ==, "10.99.0.2/24");
+  g_assert_cmpstr (c->config.address6, ==, "fd00:99::2/64");
+  g_assert_cmpstr (c->config.routes[0], ==, "192.168.7.0/24");
+  g_assert_cmpstr (c->config.routes[1], ==, "::ffff:192.0.2.0/120");
+  g_assert_cmpstr (c->config.dns[0], ==, "fd00::1");
+}
+
 static void
 test_config_single_family (void)
 {
@@ -835,6 +856,7 @@ main (int argc, char **argv)
   g_test_add_func ("/control/hello/round-trip", test_hello_round_trip);
   g_test_add_func ("/control/hello/round-trip-minimal", test_hello_round_trip_minimal);
   g_test_add_func ("/control/config/parse", test_config_parse);
+  g_test_add_func ("/control/config/canonical", test_config_canonical);
   g_test_add_func ("/control/config/single-family", test_config_single_family);
   g_test_add_func ("/control/config/round-trip", test_config_round_trip);
   g_test_add_func ("/control/config/round-trip-minimal", test_config_round_trip_minimal);
