@@ -7,10 +7,6 @@
 
 #include "wstun-dbus-names.h"
 
-/* LastError quotes the URL and the relay's words: bounded, so that the
- * largest GetManagedObjects reply stays far below the bus's limit */
-#define LAST_ERROR_MAX 4096
-
 struct _WstunDBusConnection {
   GObject parent_instance;
 
@@ -75,7 +71,7 @@ sync_all (WstunDBusConnection *self)
   const char *const *routes = wstun_connection_get_routes (connection);
   const char *const *dns = wstun_connection_get_dns (connection);
   g_autofree char *last_error =
-    truncated (wstun_connection_get_last_error (connection), LAST_ERROR_MAX);
+    truncated (wstun_connection_get_last_error (connection), WSTUN_DBUS_CONNECTION_LAST_ERROR_MAX);
 
   wstun_exported_connection_set_state (
     self->iface, wstun_connection_state_to_string (wstun_connection_get_state (connection)));

@@ -15,6 +15,11 @@
 
 G_BEGIN_DECLS
 
+/* LastError quotes the URL and the relay's words: at most this many bytes,
+ * so that the largest GetManagedObjects reply stays far below the bus's
+ * message limit */
+#define WSTUN_DBUS_CONNECTION_LAST_ERROR_MAX 4096
+
 #define WSTUN_TYPE_DBUS_CONNECTION (wstun_dbus_connection_get_type ())
 G_DECLARE_FINAL_TYPE (WstunDBusConnection, wstun_dbus_connection, WSTUN, DBUS_CONNECTION, GObject)
 

@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "wstun-ca.h"
+#include "wstun-control.h"
+#include "wstun-dbus-connection.h"
 #include "wstun-dbus-error.h"
+#include "wstun-dbus-manager.h"
 #include "wstun-dbus-reply.h"
 #include "wstun-error.h"
 #include "wstun-manager.h"
@@ -729,6 +732,72 @@ test_manager (void)
   g_assert_cmpuint (t.removed_id, ==, 2);
 }
 
+/* The largest reply wstund can send: GetManagedObjects with the most
+ * connections, every property at the bounds of data/org.wstun.xml and the
+ * client core (a URL of WSTUN_SETTINGS_URL_MAX, LastError cut at
+ * WSTUN_DBUS_CONNECTION_LAST_ERROR_MAX, a relay pushing the most routes
+ * and DNS servers a config carries, each as long as an address can be). A
+ * reply over the bus's 32 MiB makes the bus drop wstund, and every tunnel
+ * with it; the XML promises about 4 MiB. */
+static void
+test_reply_bound (void)
+{
+  g_auto (GVariantBuilder) objects = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{oa{sa{sv}}}"));
+  g_autoptr (GDBusMessage) reply = g_dbus_message_new ();
+  g_autofree char *url = g_strnfill (WSTUN_SETTINGS_URL_MAX, 'u');
+  g_autofree char *last_error = g_strnfill (WSTUN_DBUS_CONNECTION_LAST_ERROR_MAX, 'e');
+  g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) dns = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree guchar *blob = NULL;
+  gsize size;
+
+  for (guint i = 0; i < WSTUN_CONTROL_MAX_LIST; i++) {
+    g_ptr_array_add (routes, g_strdup ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"));
+    g_ptr_array_add (dns, g_strdup ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
+  }
+  g_ptr_array_add (routes, NULL);
+  g_ptr_array_add (dns, NULL);
+  for (guint i = 0; i < WSTUN_DBUS_MANAGER_DEFAULT_MAX_CONNECTIONS; i++) {
+    g_autoptr (WstunExportedConnection) c = wstun_exported_connection_skeleton_new ();
+    g_autofree char *path = g_strdup_printf ("/org/wstun/connection/%u", G_MAXUINT - i);
+    g_auto (GVariantBuilder) ifaces = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{sa{sv}}"));
+
+    wstun_exported_connection_set_state (c, "disconnecting");
+    wstun_exported_connection_set_url (c, url);
+    wstun_exported_connection_set_owner (c, G_MAXUINT32);
+    wstun_exported_connection_set_relay_address (c,
+                                                 "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255");
+    wstun_exported_connection_set_interface (c, "abcdefghijklmno");
+    wstun_exported_connection_set_address4 (c, "255.255.255.255/32");
+    wstun_exported_connection_set_address6 (c, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
+    wstun_exported_connection_set_mtu (c, G_MAXUINT32);
+    wstun_exported_connection_set_routes (c, (const char *const *) routes->pdata);
+    wstun_exported_connection_set_dns (c, (const char *const *) dns->pdata);
+    wstun_exported_connection_set_last_error (c, last_error);
+    wstun_exported_connection_set_failure_reason (c, "tls-pin-mismatch");
+    wstun_exported_connection_set_rx_bytes (c, G_MAXUINT64);
+    g_variant_builder_add (
+      &ifaces, "{s@a{sv}}", "org.wstun.Connection",
+      g_dbus_interface_skeleton_get_properties (G_DBUS_INTERFACE_SKELETON (c)));
+    for (const char *const *name = (const char *const[]){ "org.freedesktop.DBus.Properties",
+                                                          "org.freedesktop.DBus.Introspectable",
+                                                          "org.freedesktop.DBus.Peer", NULL };
+         *name != NULL; name++)
+      g_variant_builder_add (&ifaces, "{s@a{sv}}", *name, g_variant_new ("a{sv}", NULL));
+    g_variant_builder_add (&objects, "{o@a{sa{sv}}}", path, g_variant_builder_end (&ifaces));
+  }
+  g_dbus_message_set_message_type (reply, G_DBUS_MESSAGE_TYPE_METHOD_RETURN);
+  g_dbus_message_set_reply_serial (reply, 1);
+  g_dbus_message_set_body (reply,
+                           g_variant_new ("(@a{oa{sa{sv}}})", g_variant_builder_end (&objects)));
+  blob = g_dbus_message_to_blob (reply, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_test_message ("largest GetManagedObjects reply: %zu bytes (%.2f MiB) for %d connections", size,
+                  size / 1048576.0, WSTUN_DBUS_MANAGER_DEFAULT_MAX_CONNECTIONS);
+  g_assert_cmpuint (size, <, 5 * 1024 * 1024);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -742,6 +811,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/settings/caller", test_settings_caller);
   g_test_add_func ("/dbus/settings/ca", test_settings_ca);
   g_test_add_func ("/dbus/errors", test_error_mapping);
+  g_test_add_func ("/dbus/reply-bound", test_reply_bound);
   g_test_add_func ("/dbus/token-file", test_token_file);
   g_test_add_func ("/dbus/manager", test_manager);
   return g_test_run ();
