@@ -29,8 +29,8 @@ fail_build() {
   exit 1
 }
 
-build _build/asan -Dsanitizers=true -Db_lundef=false || fail_build
-build _build/release -Dbuildtype=release || fail_build
+build _build/asan -Dsanitizers=true -Db_lundef=false -Dwerror=true || fail_build
+build _build/release -Dbuildtype=release -Dwerror=true || fail_build
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -71,7 +71,7 @@ fuzz_available() {
 if fuzz_available; then
   # the whole tree must build with clang too; if it does not, that counts
   # as a failure, and the harnesses still run when they alone build
-  if ! CC=clang build _build/fuzz -Dfuzzing=true -Dtests=true; then
+  if ! CC=clang build _build/fuzz -Dfuzzing=true -Dtests=true -Dwerror=true; then
     echo "clang build failed: fuzzing with the harnesses alone"
     broken=$((broken + 1))
     harnesses=$(cd tests/fuzz && ls fuzz-*.c | grep -v '^fuzz-driver\.c$' | sed 's/\.c$//')

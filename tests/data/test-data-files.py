@@ -20,8 +20,11 @@ def check(ok, what):
         failures.append(what)
 
 
-def pkg(module, var):
-    return subprocess.run(["pkg-config", "--variable=" + var, module], check=True,
+def pkg(module, var, define=None):
+    """a pkg-config variable, with another variable defined first (as
+    meson's pkgconfig_define) when @define is (name, value)"""
+    extra = ["--define-variable=%s=%s" % define] if define else []
+    return subprocess.run(["pkg-config", "--variable=" + var, *extra, module], check=True,
                           capture_output=True, text=True).stdout.strip()
 
 
@@ -85,21 +88,28 @@ def main():
     # installed where pkg-config says
     with open(os.path.join(build, "meson-info", "intro-installed.json"), encoding="utf-8") as f:
         installed = {os.path.basename(s): d for s, d in json.load(f).items()}
-    datadir = pkg("dbus-1", "datadir")
     options = {o["name"]: o["value"] for o in json.load(
         open(os.path.join(build, "meson-info", "intro-buildoptions.json"), encoding="utf-8"))}
-    unitdir = options.get("systemdsystemunitdir") or pkg("systemd", "systemdsystemunitdir")
+    prefix = ("prefix", options["prefix"])
+    datadir = pkg("dbus-1", "datadir", prefix)
+    unitdir = options.get("systemdsystemunitdir") or pkg("systemd", "systemdsystemunitdir",
+                                                         ("rootprefix", options["prefix"]))
     places = {
-        "org.wstun.xml": pkg("dbus-1", "interfaces_dir"),
+        "org.wstun.xml": pkg("dbus-1", "interfaces_dir", prefix),
         "org.wstun.conf": os.path.join(datadir, "dbus-1", "system.d"),
-        "org.wstun.service": pkg("dbus-1", "system_bus_services_dir"),
-        "org.wstun.policy": pkg("polkit-gobject-1", "policydir"),
+        "org.wstun.service": pkg("dbus-1", "system_bus_services_dir", prefix),
+        "org.wstun.policy": pkg("polkit-gobject-1", "policydir", prefix),
         "wstund.service": unitdir,
         "wstund": os.path.join(options["prefix"], options["sbindir"]),
         "wstunctl": os.path.join(options["prefix"], options["bindir"]),
         "wstunctl.1": os.path.join(options["prefix"], options["mandir"], "man1"),
         "wstund.8": os.path.join(options["prefix"], options["mandir"], "man8"),
     }
+    # and every file under the prefix: --prefix /usr/local or a test
+    # directory holds all of them
+    for source, dest in installed.items():
+        check(dest.startswith(options["prefix"] + "/"), f"{source} installs to {dest}, outside "
+              f"the prefix {options['prefix']}")
     for name, where in places.items():
         got = installed.get(name)
         check(got is not None and os.path.dirname(got) == where,
