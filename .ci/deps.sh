@@ -18,6 +18,14 @@ WSTUN_PACKAGES=(
   python3-dbusmock python3-gi strace
   # fuzzing (tests/fuzz): clang and its libFuzzer runtime
   clang libclang-rt-14-dev
+  # NetworkManager tests (tests/nm): the real daemon and nmcli in a namespace
+  # (nsenter, unshare: util-linux). Without systemd as PID 1 its postinst
+  # starts nothing; with systemd it starts NetworkManager.service, which the
+  # tests leave alone (their NetworkManager has its own namespaces and bus).
+  network-manager util-linux
+  # the NetworkManager plugin (nm-plugin/, to come): libnm's headers and
+  # its vpnservicedir
+  libnm-dev
 )
 
 wstun_install_deps() {

@@ -21,6 +21,7 @@ WST_RELAY_IP=198.18.0.1
 WST_RELAY_URL=ws://$WST_RELAY_IP:80
 WST_METRICS=127.0.0.1:9180
 WST_FAILED=0
+WST_CLEANUP_HOOKS=() # functions wst_cleanup calls first (tests/nm/lib-nm.sh's nmw_stop)
 
 wst_log() { echo "# $*"; }
 
@@ -36,7 +37,10 @@ wst_ns() { # wst_ns relay | wst_ns N
 
 wst_cleanup() {
   local rc=$?
-  local pid
+  local pid hook
+  for hook in "${WST_CLEANUP_HOOKS[@]}"; do
+    "$hook"
+  done
   for pid in "${WST_PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null
   done
@@ -301,27 +305,21 @@ wst_require_dbus() {
   done
 }
 
-# wst_dbus NS [WSTUND-ARGS...]: the private bus, wstund activated in NS with
-# WSTUND-ARGS (e.g. -v --idle-timeout 0)
-wst_dbus() {
-  local ns=$1
+# wst_wstund_service DIR [WSTUND-ARGS...]: DIR/org.wstun.service, made from
+# data/org.wstun.service.in with Exec= running the build's wstund
+wst_wstund_service() {
+  local dir=$1
   shift
-  wst_require_dbus
-  mkdir -p "$WST_BUSDIR/services"
-  # other users (setpriv nobody) must reach the socket, not read the logs
-  chmod 711 "$WST_LOGDIR" "$WST_BUSDIR"
   sed "s|^Exec=@sbindir@/wstund|Exec=$WSTUND_BIN $*|" "$WST_SRCDIR/data/org.wstun.service.in" \
-    >"$WST_BUSDIR/services/org.wstun.service"
-  grep -q "^Exec=$WSTUND_BIN" "$WST_BUSDIR/services/org.wstun.service" ||
+    >"$dir/org.wstun.service"
+  grep -q "^Exec=$WSTUND_BIN" "$dir/org.wstun.service" ||
     wst_fail "data/org.wstun.service.in has no Exec=@sbindir@/wstund line"
-  cat >"$WST_BUSDIR/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$WST_BUSDIR/socket</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>$WST_BUSDIR/services</servicedir>
+}
+
+# wst_bus_policy: the <policy> elements of a private system bus: the
+# default policy of the system bus (system.conf), and polkit's
+wst_bus_policy() {
+  cat <<'POLICY'
   <!-- the default policy of the system bus (system.conf) -->
   <policy context="default">
     <allow user="*"/>
@@ -344,6 +342,28 @@ wst_dbus() {
   <policy user="root">
     <allow own="org.freedesktop.PolicyKit1"/>
   </policy>
+POLICY
+}
+
+# wst_dbus NS [WSTUND-ARGS...]: the private bus, wstund activated in NS with
+# WSTUND-ARGS (e.g. -v --idle-timeout 0)
+wst_dbus() {
+  local ns=$1
+  shift
+  wst_require_dbus
+  mkdir -p "$WST_BUSDIR/services"
+  # other users (setpriv nobody) must reach the socket, not read the logs
+  chmod 711 "$WST_LOGDIR" "$WST_BUSDIR"
+  wst_wstund_service "$WST_BUSDIR/services" "$@"
+  cat >"$WST_BUSDIR/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$WST_BUSDIR/socket</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>$WST_BUSDIR/services</servicedir>
+$(wst_bus_policy)
   <include>$WST_SRCDIR/data/org.wstun.conf</include>
 </busconfig>
 CONF
