@@ -254,9 +254,13 @@ send_config (NMWstunPlugin *self)
     fail (self, NM_VPN_PLUGIN_FAILURE_BAD_IP_CONFIG);
     return;
   }
-  printed = g_strdup_printf ("%s %s %s", g_variant_print (config.config, FALSE),
-                             config.ip4 != NULL ? g_variant_print (config.ip4, FALSE) : "-",
-                             config.ip6 != NULL ? g_variant_print (config.ip6, FALSE) : "-");
+  {
+    g_autofree char *all = g_variant_print (config.config, FALSE);
+    g_autofree char *v4 = config.ip4 != NULL ? g_variant_print (config.ip4, FALSE) : NULL;
+    g_autofree char *v6 = config.ip6 != NULL ? g_variant_print (config.ip6, FALSE) : NULL;
+
+    printed = g_strdup_printf ("%s %s %s", all, v4 != NULL ? v4 : "-", v6 != NULL ? v6 : "-");
+  }
   if (g_strcmp0 (printed, self->sent) != 0) {
     g_message ("%s: up on %s (%s%s%s), relay %s", connection_name (self), input.interface,
                input.address4, *input.address4 != '\0' && *input.address6 != '\0' ? " " : "",

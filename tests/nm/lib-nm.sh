@@ -478,3 +478,53 @@ nmw_stop() {
   ip netns del "$ns" 2>/dev/null
   NMW_NS=
 }
+
+# ---- NetworkManager-wstun from the build tree ---------------------------
+
+# nmw_wstun_plugin: the .name file of the build's NetworkManager-wstun
+# (made from nm-plugin/nm-wstun-service.name.in as meson makes the
+# installed one, with the build tree's paths) and its bus policy, for
+# nmw_start --vpn-name/--policy. program= is a wrapper that sets
+# NM_VPN_LOG_SYSLOG=0 (no syslog here: the service's messages go to
+# nm.log) and, for a sanitized build, nothing else: NM passes the
+# sanitizers' options on. Sets NMW_WSTUN_NAME and NMW_WSTUN_POLICY.
+nmw_wstun_plugin() {
+  local dir=$WST_LOGDIR/nm-wstun
+  local service=$WSTUN_BUILDDIR/nm-plugin/nm-wstun-service
+  local module=$WSTUN_BUILDDIR/nm-plugin/libnm-vpn-plugin-wstun.so
+  [ -x "$service" ] && [ -f "$module" ] || {
+    echo "SKIP: NetworkManager-wstun is not built (needs libnm-dev)"
+    exit 77
+  }
+  mkdir -p "$dir/libexec"
+  printf '#!/bin/sh\nNM_VPN_LOG_SYSLOG=0 exec %s "$@"\n' "$service" >"$dir/libexec/nm-wstun-service"
+  chmod 755 "$dir/libexec/nm-wstun-service"
+  # the agents (nmcli) run the auth dialog: unsanitized callers, and a
+  # sanitized dialog of its own is fine, it is a process
+  ln -sf "$WSTUN_BUILDDIR/nm-plugin/nm-wstun-auth-dialog" "$dir/libexec/nm-wstun-auth-dialog"
+  sed -e "s|@LIBEXECDIR@|$dir/libexec|" -e "s|@PLUGINDIR@|$WSTUN_BUILDDIR/nm-plugin|" \
+    "$WST_SRCDIR/nm-plugin/nm-wstun-service.name.in" >"$dir/nm-wstun-service.name"
+  grep -q "^program=$dir/libexec/nm-wstun-service$" "$dir/nm-wstun-service.name" ||
+    wst_fail "nm-plugin/nm-wstun-service.name.in has no program=@LIBEXECDIR@/nm-wstun-service"
+  NMW_WSTUN_NAME=$dir/nm-wstun-service.name
+  NMW_WSTUN_POLICY=$WST_SRCDIR/nm-plugin/nm-wstun-service.conf
+}
+
+# nmw_cli ARGS...: nmcli in the NM namespace (the build's libnm plugin,
+# which import and export load, is built without sanitizers so that
+# nmcli can load it)
+nmw_cli() { nmw_exec nmcli "$@"; }
+
+# nmw_wstund_tls_service: org.wstun.service for nmw_start --no-wstund that
+# runs the build's wstund with GnuTLS preloaded when it has
+# AddressSanitizer (see lib.sh's wst_tls_preload), for wss:// relays
+nmw_wstund_tls_service() {
+  local dir=$WST_LOGDIR/nm-wstun/services asan
+  mkdir -p "$dir"
+  wst_wstund_service "$dir" -v
+  asan=$(ldd "$WSTUND_BIN" 2>/dev/null | awk '/libasan/ { print $3 }')
+  # a colon, not a blank, between the two: Exec= is split at blanks
+  [ -n "$asan" ] && sed -i "s|^Exec=|Exec=/usr/bin/env LD_PRELOAD=$asan:libgnutls.so.30 |" \
+    "$dir/org.wstun.service"
+  nmw_service "$dir/org.wstun.service"
+}

@@ -64,6 +64,8 @@ wst_cleanup() {
       tail -n 30 "$f"
     done
   fi
+  # WST_KEEP_LOGS=DIR keeps a copy of every log, for debugging a test
+  [ -n "${WST_KEEP_LOGS:-}" ] && rm -rf "$WST_KEEP_LOGS" && cp -a "$WST_LOGDIR" "$WST_KEEP_LOGS"
   rm -rf "$WST_LOGDIR"
   exit "$rc"
 }
