@@ -89,17 +89,29 @@ def main():
     options = {o["name"]: o["value"] for o in json.load(
         open(os.path.join(build, "meson-info", "intro-buildoptions.json"), encoding="utf-8"))}
     unitdir = options.get("systemdsystemunitdir") or pkg("systemd", "systemdsystemunitdir")
+    # wstunctl's bash completion: where bash-completion says, or where it
+    # looks under the prefix when its pkg-config file is not there
+    completionsdir = options.get("bashcompletiondir")
+    if not completionsdir:
+        try:
+            completionsdir = pkg("bash-completion", "completionsdir")
+        except subprocess.CalledProcessError:
+            completionsdir = os.path.join(options["prefix"], options["datadir"], "bash-completion", "completions")
     places = {
         "org.wstun.xml": pkg("dbus-1", "interfaces_dir"),
         "org.wstun.conf": os.path.join(datadir, "dbus-1", "system.d"),
         "org.wstun.service": pkg("dbus-1", "system_bus_services_dir"),
         "org.wstun.policy": pkg("polkit-gobject-1", "policydir"),
         "wstund.service": unitdir,
+        "wstunctl.bash-completion": completionsdir,
         "wstund": os.path.join(options["prefix"], options["sbindir"]),
         "wstunctl": os.path.join(options["prefix"], options["bindir"]),
         "wstunctl.1": os.path.join(options["prefix"], options["mandir"], "man1"),
         "wstund.8": os.path.join(options["prefix"], options["mandir"], "man8"),
     }
+    if completionsdir == "no":
+        del places["wstunctl.bash-completion"]
+        check("wstunctl.bash-completion" not in installed, "-Dbashcompletiondir=no installs no completion")
     for name, where in places.items():
         got = installed.get(name)
         check(got is not None and os.path.dirname(got) == where,
