@@ -11,10 +11,12 @@
  * It follows the ObjectManager at /org/wstun with a
  * GDBusObjectManagerClient. Nothing gets lost between the first listing
  * and the events: the client subscribes to the signals before it asks
- * for GetManagedObjects, so what happens after the listing's snapshot
- * arrives as signals. Those that were already queued when the answer
- * came are older than the answer: they are applied (silently) before the
- * listing is printed, and a State equal to the one printed last is never
+ * for GetManagedObjects, so whatever changes after that answer arrives as
+ * signals. The signals queued by then (some older than the answer, which
+ * would put stale values in the cache if applied after it was printed)
+ * are all applied, silently, before the listing is taken from the cache:
+ * the listing is the state after the last of them, and every signal
+ * after it is reported. A State equal to the one reported last is never
  * reported as a change.
  *
  * monitor does not start wstund (D-Bus activation): watching should not
