@@ -181,6 +181,9 @@ traffic (guint64 bytes, guint64 packets)
 {
   g_autofree char *size = g_format_size (bytes);
 
+  /* below 1000, g_format_size() gives the exact count already */
+  if (bytes < 1000)
+    return g_strdup_printf (_ ("%s in %" G_GUINT64_FORMAT " packets"), size, packets);
   return g_strdup_printf (_ ("%s (%" G_GUINT64_FORMAT " bytes) in %" G_GUINT64_FORMAT " packets"),
                           size, bytes, packets);
 }
