@@ -12,6 +12,8 @@ WSTUN_PACKAGES=(
   polkitd
   # D-Bus service tests: a private bus, busctl (systemd), gdbus; TLS test certificates
   dbus-daemon libglib2.0-bin openssl
+  # bash-completion: its pkg-config file says where wstunctl's completion goes
+  bash-completion
   # tests, demo and benchmark
   iproute2 iputils-ping iperf3 procps python3 python3-websockets
   # D-Bus tests: a mock polkitd; strace counts wstund's wakeups (tests/bench)

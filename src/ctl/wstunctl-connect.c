@@ -5,18 +5,13 @@
 #include "wstunctl.h"
 
 #include <glib/gi18n.h>
+#include <signal.h>
 #include <string.h>
 
 #include "wstun-dbus-names.h"
 #include "wstun-token-file.h"
 
 #define DEFAULT_TIMEOUT_SECONDS 30
-
-typedef struct {
-  GMainLoop *loop;
-  WstunExportedConnection *connection;
-  gboolean timed_out;
-} Wait;
 
 static gboolean
 is_final (const char *state)
@@ -33,59 +28,122 @@ has_owner (WstunExportedConnection *connection)
   return owner != NULL;
 }
 
+/* One connect: the Connect call, then the wait for the tunnel, in one
+ * main loop that SIGINT and SIGTERM also stop. */
+typedef struct {
+  GMainLoop *loop;
+  WstunCtlInterrupt *interrupt;
+  GVariant *reply;
+  GError *error;
+  gboolean replied;
+  WstunExportedConnection *connection;
+  gboolean timed_out;
+} Connect;
+
 static void
-on_change (GObject *object, GParamSpec *pspec, Wait *wait)
+connect_clear (Connect *self)
+{
+  g_clear_pointer (&self->interrupt, wstunctl_interrupt_free);
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+  g_clear_pointer (&self->reply, g_variant_unref);
+  g_clear_error (&self->error);
+  g_clear_object (&self->connection);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Connect, connect_clear)
+
+static void
+on_connect_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Connect *self = user_data;
+
+  self->reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &self->error);
+  self->replied = TRUE;
+  g_main_loop_quit (self->loop);
+}
+
+/* Calls Connect and waits for its reply. A signal meanwhile cannot undo
+ * the call, so the reply is still awaited (and the new connection then
+ * removed by the caller); a second one gives up at once. Returns FALSE
+ * for that. */
+static gboolean
+call_connect (WstunCtl *ctl, Connect *self, GVariant *settings)
+{
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (ctl->bus_type, NULL, &self->error);
+  gboolean warned = FALSE;
+
+  if (bus == NULL) {
+    g_variant_unref (g_variant_ref_sink (settings));
+    self->replied = TRUE;
+    return TRUE;
+  }
+  g_dbus_connection_call (bus, WSTUN_DBUS_NAME, WSTUN_DBUS_PATH, WSTUN_DBUS_INTERFACE, "Connect",
+                          g_variant_new ("(@a{sv})", settings), G_VARIANT_TYPE ("(o)"),
+                          G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                          WSTUNCTL_CALL_TIMEOUT_MS, NULL, on_connect_reply, self);
+  while (!self->replied) {
+    g_main_loop_run (self->loop);
+    if (self->replied)
+      break;
+    if (wstunctl_interrupt_get_count (self->interrupt) > 1)
+      return FALSE;
+    if (!warned)
+      wstunctl_warn ("%s", _ ("interrupted: the connection is removed as soon as wstund answers "
+                              "(interrupt again to quit now)"));
+    warned = TRUE;
+  }
+  return TRUE;
+}
+
+static void
+on_change (GObject *object, GParamSpec *pspec, Connect *self)
 {
   (void) object;
   (void) pspec;
-  if (is_final (wstun_exported_connection_get_state (wait->connection)) ||
-      !has_owner (wait->connection))
-    g_main_loop_quit (wait->loop);
+  if (is_final (wstun_exported_connection_get_state (self->connection)) ||
+      !has_owner (self->connection))
+    g_main_loop_quit (self->loop);
 }
 
 static gboolean
 on_timeout (gpointer user_data)
 {
-  Wait *wait = user_data;
+  Connect *self = user_data;
 
-  wait->timed_out = TRUE;
-  g_main_loop_quit (wait->loop);
+  self->timed_out = TRUE;
+  g_main_loop_quit (self->loop);
   return G_SOURCE_REMOVE;
 }
 
-/* Waits until the connection at @path is connected or has failed. */
-static WstunExportedConnection *
-wait_for (WstunCtl *ctl, const char *path, guint timeout, gboolean *timed_out, GError **error)
+/* Waits until the connection at @path is connected or has failed, the
+ * time is up or a signal came. */
+static gboolean
+wait_for (WstunCtl *ctl, Connect *self, const char *path, guint timeout, GError **error)
 {
-  g_autoptr (WstunExportedConnection) connection = NULL;
-  g_autoptr (GMainLoop) loop = NULL;
-  Wait wait = { 0 };
   guint timer;
 
-  connection = wstun_exported_connection_proxy_new_for_bus_sync (
+  self->connection = wstun_exported_connection_proxy_new_for_bus_sync (
     ctl->bus_type, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, WSTUN_DBUS_NAME, path, NULL, error);
-  if (connection == NULL)
-    return NULL;
-  if (!has_owner (connection) || is_final (wstun_exported_connection_get_state (connection)))
-    return g_steal_pointer (&connection);
+  if (self->connection == NULL)
+    return FALSE;
+  if (!has_owner (self->connection) ||
+      is_final (wstun_exported_connection_get_state (self->connection)))
+    return TRUE;
 
-  loop = g_main_loop_new (NULL, FALSE);
-  wait.loop = loop;
-  wait.connection = connection;
-  g_signal_connect (connection, "notify::state", G_CALLBACK (on_change), &wait);
-  g_signal_connect (connection, "notify::g-name-owner", G_CALLBACK (on_change), &wait);
-  timer = g_timeout_add_seconds (timeout, on_timeout, &wait);
-  g_main_loop_run (loop);
-  if (!wait.timed_out)
+  g_signal_connect (self->connection, "notify::state", G_CALLBACK (on_change), self);
+  g_signal_connect (self->connection, "notify::g-name-owner", G_CALLBACK (on_change), self);
+  timer = g_timeout_add_seconds (timeout, on_timeout, self);
+  g_main_loop_run (self->loop);
+  if (!self->timed_out)
     g_source_remove (timer);
-  g_signal_handlers_disconnect_by_data (connection, &wait);
-  *timed_out = wait.timed_out;
-  return g_steal_pointer (&connection);
+  g_signal_handlers_disconnect_by_data (self->connection, self);
+  return TRUE;
 }
 
 static void
 print_connected (WstunCtl *ctl, WstunExportedConnection *connection)
 {
+  g_autofree char *url = NULL, *interface = NULL, *joined = NULL, *address = NULL, *path = NULL;
   const char *address4 = wstun_exported_connection_get_address4 (connection);
   const char *address6 = wstun_exported_connection_get_address6 (connection);
 
@@ -94,11 +152,13 @@ print_connected (WstunCtl *ctl, WstunExportedConnection *connection)
     wstunctl_print_json (node);
     return;
   }
-  g_print (_ ("Connected to %s on %s: %s%s%s (%s)\n"),
-           wstun_exported_connection_get_url (connection),
-           wstun_exported_connection_get_interface (connection), address4,
-           *address4 != '\0' && *address6 != '\0' ? " " : "", address6,
-           g_dbus_proxy_get_object_path (G_DBUS_PROXY (connection)));
+  url = wstunctl_text (wstun_exported_connection_get_url (connection), FALSE);
+  interface = wstunctl_text (wstun_exported_connection_get_interface (connection), FALSE);
+  joined = g_strdup_printf ("%s%s%s", address4, *address4 != '\0' && *address6 != '\0' ? " " : "",
+                            address6);
+  address = wstunctl_text (joined, FALSE);
+  path = wstunctl_text (g_dbus_proxy_get_object_path (G_DBUS_PROXY (connection)), FALSE);
+  g_print (_ ("Connected to %s on %s: %s (%s)\n"), url, interface, address, path);
 }
 
 /* Best effort: a failed connection would otherwise stay listed a while. */
@@ -110,6 +170,85 @@ forget (WstunCtl *ctl, const char *path)
   reply = wstunctl_call (ctl, path, WSTUN_DBUS_CONNECTION_INTERFACE, "Disconnect", NULL, NULL);
 }
 
+/* A signal stopped the command: remove the connection it made, if any,
+ * and exit as the signal would have */
+static int
+interrupted (WstunCtl *ctl, Connect *self, const char *path)
+{
+  int signum = wstunctl_interrupt_get_signal (self->interrupt);
+  const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+  int status = WSTUNCTL_EXIT_SIGNAL_BASE + signum;
+
+  /* from here on a second signal ends wstunctl the usual way */
+  g_clear_pointer (&self->interrupt, wstunctl_interrupt_free);
+  if (path == NULL)
+    return wstunctl_fail_message (ctl, status,
+                                  _ ("Interrupted (%s) before wstund answered: a connection it "
+                                     "still makes stays (see wstunctl list)"),
+                                  name);
+  forget (ctl, path);
+  return wstunctl_fail_message (ctl, status, _ ("Interrupted (%s): disconnected %s"), name, path);
+}
+
+/* ws:// carries the token in the clear: wstund only logs that, where the
+ * person typing the command does not look */
+static void
+warn_plain_token (const char *url)
+{
+  if (g_ascii_strncasecmp (url, "ws://", strlen ("ws://")) != 0)
+    return;
+  wstunctl_warn ("%s", _ ("with a ws:// URL the token travels unencrypted: anyone on the way can "
+                          "read it and use it; use wss://"));
+}
+
+/* Why the connection did not come up, as the error to report */
+static GError *
+connect_error (Connect *self, const char *url, guint timeout)
+{
+  WstunExportedConnection *connection = self->connection;
+  const char *state = wstun_exported_connection_get_state (connection);
+  const char *last_error = wstun_exported_connection_get_last_error (connection);
+
+  /* (wstunctl_fail() escapes what it prints) */
+  if (self->timed_out)
+    return g_error_new (WSTUNCTL_ERROR, WSTUNCTL_EXIT_FAILED,
+                        _ ("%s: no tunnel after %u s (state %s); gave up"), url, timeout, state);
+  if (!has_owner (connection))
+    return g_error_new (WSTUNCTL_ERROR, WSTUNCTL_EXIT_FAILED, _ ("wstund went away"));
+  /* LastError says what failed, e.g. "Cannot connect to URL: ..." */
+  if (last_error != NULL && *last_error != '\0')
+    return g_error_new_literal (WSTUNCTL_ERROR, WSTUNCTL_EXIT_FAILED, last_error);
+  return g_error_new (WSTUNCTL_ERROR, WSTUNCTL_EXIT_FAILED,
+                      _ ("Connecting to %s ended in state %s"), url, state);
+}
+
+/* With --json: the error, and what the connection says (path,
+ * failure_reason) for programs, in the error object */
+static int
+fail_json (Connect *self, const GError *error)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree char *name = wstunctl_error_name (error);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, error->message);
+  json_builder_set_member_name (builder, "connection");
+  json_builder_begin_object (builder);
+  wstunctl_build_connection_members (builder, self->connection);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  wstunctl_print_json_line (node);
+  return wstunctl_error_status (error);
+}
+
 int
 wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
 {
@@ -118,7 +257,7 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
   g_autofree char *pin = NULL;
   g_autofree char *interface = NULL;
   int mtu = 0, timeout = DEFAULT_TIMEOUT_SECONDS;
-  gboolean no_manage_ip = FALSE, no_wait = FALSE, timed_out = FALSE;
+  gboolean no_manage_ip = FALSE, no_wait = FALSE;
   GOptionEntry entries[] = {
     { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
       N_ ("Read the relay's token from FILE (which other users must not be able to read)"),
@@ -142,8 +281,7 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
   };
   g_autoptr (GOptionContext) context = g_option_context_new (_ ("URL"));
   g_auto (GVariantBuilder) settings = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (WstunExportedConnection) connection = NULL;
+  g_auto (Connect) self = { 0 };
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
   const char *state;
@@ -154,9 +292,10 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
   if (!wstunctl_parse (context, ctl, &argc, &argv))
     return WSTUNCTL_EXIT_USAGE;
   if (argc != 2)
-    return wstunctl_fail_message (WSTUNCTL_EXIT_USAGE, _ ("connect takes one URL; see --help"));
+    return wstunctl_fail_message (ctl, WSTUNCTL_EXIT_USAGE,
+                                  _ ("connect takes one URL; see --help"));
   if (mtu < 0 || timeout <= 0)
-    return wstunctl_fail_message (WSTUNCTL_EXIT_USAGE,
+    return wstunctl_fail_message (ctl, WSTUNCTL_EXIT_USAGE,
                                   _ ("--mtu takes 0 or more, --timeout more than 0"));
 
   g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_URL, g_variant_new_string (argv[1]));
@@ -164,15 +303,19 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
     g_autofree char *token = wstun_token_file_read (token_file, &error);
 
     if (token == NULL)
-      return wstunctl_fail_message (WSTUNCTL_EXIT_USAGE, "%s", error->message);
+      return wstunctl_fail_message (ctl, WSTUNCTL_EXIT_USAGE, "%s", error->message);
     g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_TOKEN, g_variant_new_string (token));
     explicit_bzero (token, strlen (token));
+    warn_plain_token (argv[1]);
   }
   if (ca_file != NULL) {
-    g_autofree char *absolute = g_canonicalize_filename (ca_file, NULL);
+    /* the bytes, never the name: see wstunctl-ca-file.c */
+    g_autoptr (GBytes) ca = wstunctl_read_ca_file (ca_file, &error);
 
-    g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_CA_FILE,
-                           g_variant_new_string (absolute));
+    if (ca == NULL)
+      return wstunctl_fail (ctl, error);
+    g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_CA,
+                           g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, ca, TRUE));
   }
   if (pin != NULL)
     g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_PIN_SHA256, g_variant_new_string (pin));
@@ -186,11 +329,15 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
     g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_MANAGE_IP,
                            g_variant_new_boolean (FALSE));
 
-  reply = wstunctl_call (ctl, WSTUN_DBUS_PATH, WSTUN_DBUS_INTERFACE, "Connect",
-                         g_variant_new ("(@a{sv})", g_variant_builder_end (&settings)), &error);
-  if (reply == NULL)
-    return wstunctl_fail (error);
-  g_variant_get (reply, "(o)", &path);
+  self.loop = g_main_loop_new (NULL, FALSE);
+  self.interrupt = wstunctl_interrupt_new (self.loop);
+  if (!call_connect (ctl, &self, g_variant_builder_end (&settings)))
+    return interrupted (ctl, &self, NULL);
+  if (self.reply == NULL)
+    return wstunctl_fail (ctl, self.error);
+  g_variant_get (self.reply, "(o)", &path);
+  if (wstunctl_interrupt_get_count (self.interrupt) > 0)
+    return interrupted (ctl, &self, path);
 
   if (no_wait) {
     if (ctl->json)
@@ -200,29 +347,21 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
     return WSTUNCTL_EXIT_OK;
   }
 
-  connection = wait_for (ctl, path, (guint) timeout, &timed_out, &error);
-  if (connection == NULL)
-    return wstunctl_fail (error);
-  state = wstun_exported_connection_get_state (connection);
+  if (!wait_for (ctl, &self, path, (guint) timeout, &error)) {
+    forget (ctl, path);
+    return wstunctl_fail (ctl, error);
+  }
+  if (wstunctl_interrupt_get_count (self.interrupt) > 0)
+    return interrupted (ctl, &self, path);
+  state = wstun_exported_connection_get_state (self.connection);
   if (g_strcmp0 (state, "connected") == 0) {
-    print_connected (ctl, connection);
+    print_connected (ctl, self.connection);
     return WSTUNCTL_EXIT_OK;
   }
-  if (ctl->json) {
-    g_autoptr (JsonNode) node = wstunctl_connection_to_json (connection);
-    wstunctl_print_json (node);
-  }
+  g_clear_error (&error);
+  error = connect_error (&self, argv[1], (guint) timeout);
   forget (ctl, path);
-  if (timed_out)
-    return wstunctl_fail_message (WSTUNCTL_EXIT_FAILED,
-                                  _ ("%s: no tunnel after %d s (state %s); gave up"), argv[1],
-                                  timeout, state);
-  if (!has_owner (connection))
-    return wstunctl_fail_message (WSTUNCTL_EXIT_FAILED, _ ("wstund went away"));
-  /* LastError says what failed, e.g. "Cannot connect to URL: ..." */
-  if (*wstun_exported_connection_get_last_error (connection) != '\0')
-    return wstunctl_fail_message (WSTUNCTL_EXIT_FAILED, "%s",
-                                  wstun_exported_connection_get_last_error (connection));
-  return wstunctl_fail_message (WSTUNCTL_EXIT_FAILED, _ ("Connecting to %s ended in state %s"),
-                                argv[1], state);
+  if (ctl->json)
+    return fail_json (&self, error);
+  return wstunctl_fail (ctl, error);
 }

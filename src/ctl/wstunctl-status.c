@@ -5,7 +5,9 @@
 #include "wstunctl.h"
 
 #include <glib/gi18n.h>
+#include <pwd.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 wstunctl_print_json (JsonNode *node)
@@ -17,6 +19,32 @@ wstunctl_print_json (JsonNode *node)
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
+}
+
+void
+wstunctl_print_json_line (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+char *
+wstunctl_user_name (guint uid)
+{
+  struct passwd pwd, *found = NULL;
+  long size = sysconf (_SC_GETPW_R_SIZE_MAX);
+  g_autofree char *buffer = NULL;
+
+  if (size <= 0)
+    size = 16384;
+  buffer = g_malloc ((gsize) size);
+  if (getpwuid_r ((uid_t) uid, &pwd, buffer, (size_t) size, &found) == 0 && found != NULL)
+    return g_strdup (found->pw_name);
+  return g_strdup_printf (_ ("uid %u"), uid);
 }
 
 void
@@ -65,25 +93,38 @@ add_strv (JsonBuilder *builder, const char *name, const char *const *value)
   json_builder_end_array (builder);
 }
 
-static void
-build_connection (JsonBuilder *builder, WstunExportedConnection *c)
+void
+wstunctl_build_connection_members (JsonBuilder *builder, WstunExportedConnection *c)
 {
-  json_builder_begin_object (builder);
+  guint owner = wstun_exported_connection_get_owner (c);
+  g_autofree char *owner_name = wstunctl_user_name (owner);
+
   add_string (builder, "path", g_dbus_proxy_get_object_path (G_DBUS_PROXY (c)));
   add_string (builder, "url", wstun_exported_connection_get_url (c));
   add_string (builder, "state", wstun_exported_connection_get_state (c));
+  add_uint (builder, "owner", owner);
+  add_string (builder, "owner_name", owner_name);
   add_string (builder, "interface", wstun_exported_connection_get_interface (c));
   add_string (builder, "address4", wstun_exported_connection_get_address4 (c));
   add_string (builder, "address6", wstun_exported_connection_get_address6 (c));
   add_uint (builder, "mtu", wstun_exported_connection_get_mtu (c));
   add_strv (builder, "routes", wstun_exported_connection_get_routes (c));
   add_strv (builder, "dns", wstun_exported_connection_get_dns (c));
+  add_string (builder, "relay_address", wstun_exported_connection_get_relay_address (c));
   add_uint (builder, "rx_bytes", wstun_exported_connection_get_rx_bytes (c));
   add_uint (builder, "tx_bytes", wstun_exported_connection_get_tx_bytes (c));
   add_uint (builder, "rx_packets", wstun_exported_connection_get_rx_packets (c));
   add_uint (builder, "tx_packets", wstun_exported_connection_get_tx_packets (c));
   add_uint (builder, "dropped_packets", wstun_exported_connection_get_dropped_packets (c));
   add_string (builder, "last_error", wstun_exported_connection_get_last_error (c));
+  add_string (builder, "failure_reason", wstun_exported_connection_get_failure_reason (c));
+}
+
+static void
+build_connection (JsonBuilder *builder, WstunExportedConnection *c)
+{
+  json_builder_begin_object (builder);
+  wstunctl_build_connection_members (builder, c);
   json_builder_end_object (builder);
 }
 
@@ -110,28 +151,29 @@ print_json_array (GPtrArray *connections)
   wstunctl_print_json (node);
 }
 
-static const char *
-or_dash (const char *s)
-{
-  return s != NULL && *s != '\0' ? s : "-";
-}
-
-/* "10.99.0.2/24, fd00:99::2/64", or "-" */
+/* "10.99.0.2/24, fd00:99::2/64", or "-"; escaped */
 static char *
 addresses (WstunExportedConnection *c)
 {
   const char *a4 = wstun_exported_connection_get_address4 (c);
   const char *a6 = wstun_exported_connection_get_address6 (c);
+  g_autofree char *joined = NULL;
 
   if (a4 != NULL && *a4 != '\0' && a6 != NULL && *a6 != '\0')
-    return g_strdup_printf ("%s, %s", a4, a6);
-  return g_strdup (or_dash (a4 != NULL && *a4 != '\0' ? a4 : a6));
+    joined = g_strdup_printf ("%s, %s", a4, a6);
+  return wstunctl_text (joined != NULL ? joined : (a4 != NULL && *a4 != '\0' ? a4 : a6), TRUE);
 }
 
+/* "a, b", or "-"; escaped */
 static char *
 join (const char *const *strv)
 {
-  return strv != NULL && strv[0] != NULL ? g_strjoinv (", ", (char **) strv) : g_strdup ("-");
+  g_autofree char *joined = NULL;
+
+  if (strv == NULL || strv[0] == NULL)
+    return g_strdup ("-");
+  joined = g_strjoinv (", ", (char **) strv);
+  return wstunctl_text (joined, TRUE);
 }
 
 static char *
@@ -139,13 +181,31 @@ traffic (guint64 bytes, guint64 packets)
 {
   g_autofree char *size = g_format_size (bytes);
 
+  /* below 1000, g_format_size() gives the exact count already */
+  if (bytes < 1000)
+    return g_strdup_printf (_ ("%s in %" G_GUINT64_FORMAT " packets"), size, packets);
   return g_strdup_printf (_ ("%s (%" G_GUINT64_FORMAT " bytes) in %" G_GUINT64_FORMAT " packets"),
                           size, bytes, packets);
+}
+
+/* "  label:       value"; the label is ours, the value already escaped */
+static void
+print_field (const char *label, const char *value)
+{
+  g_print ("  %-15s %s\n", label, value);
 }
 
 void
 wstunctl_print_connection (WstunExportedConnection *c)
 {
+  g_autofree char *path = wstunctl_text (g_dbus_proxy_get_object_path (G_DBUS_PROXY (c)), TRUE);
+  g_autofree char *state = wstunctl_text (wstun_exported_connection_get_state (c), TRUE);
+  g_autofree char *url = wstunctl_text (wstun_exported_connection_get_url (c), TRUE);
+  g_autofree char *relay_address =
+    wstunctl_text (wstun_exported_connection_get_relay_address (c), TRUE);
+  g_autofree char *interface = wstunctl_text (wstun_exported_connection_get_interface (c), TRUE);
+  g_autofree char *owner_name = wstunctl_user_name (wstun_exported_connection_get_owner (c));
+  g_autofree char *owner = wstunctl_text (owner_name, TRUE);
   g_autofree char *address = addresses (c);
   g_autofree char *routes = join (wstun_exported_connection_get_routes (c));
   g_autofree char *dns = join (wstun_exported_connection_get_dns (c));
@@ -153,25 +213,29 @@ wstunctl_print_connection (WstunExportedConnection *c)
                                  wstun_exported_connection_get_rx_packets (c));
   g_autofree char *tx = traffic (wstun_exported_connection_get_tx_bytes (c),
                                  wstun_exported_connection_get_tx_packets (c));
-  guint mtu = wstun_exported_connection_get_mtu (c);
+  g_autofree char *dropped =
+    g_strdup_printf ("%" G_GUINT64_FORMAT, wstun_exported_connection_get_dropped_packets (c));
+  g_autofree char *failure = wstunctl_text (wstun_exported_connection_get_failure_reason (c), TRUE);
+  g_autofree char *last_error = wstunctl_text (wstun_exported_connection_get_last_error (c), TRUE);
+  g_autofree char *mtu = NULL;
 
-  g_print ("%s\n", g_dbus_proxy_get_object_path (G_DBUS_PROXY (c)));
-  g_print ("  %-12s %s\n", _ ("state:"), or_dash (wstun_exported_connection_get_state (c)));
-  g_print ("  %-12s %s\n", _ ("relay:"), or_dash (wstun_exported_connection_get_url (c)));
-  g_print ("  %-12s %s\n", _ ("interface:"), or_dash (wstun_exported_connection_get_interface (c)));
-  g_print ("  %-12s %s\n", _ ("address:"), address);
-  if (mtu != 0)
-    g_print ("  %-12s %u\n", _ ("MTU:"), mtu);
-  else
-    g_print ("  %-12s -\n", _ ("MTU:"));
-  g_print ("  %-12s %s\n", _ ("routes:"), routes);
-  g_print ("  %-12s %s\n", _ ("DNS:"), dns);
-  g_print ("  %-12s %s\n", _ ("received:"), rx);
-  g_print ("  %-12s %s\n", _ ("sent:"), tx);
-  g_print ("  %-12s %" G_GUINT64_FORMAT "\n", _ ("dropped:"),
-           wstun_exported_connection_get_dropped_packets (c));
-  g_print ("  %-12s %s\n", _ ("last error:"),
-           or_dash (wstun_exported_connection_get_last_error (c)));
+  if (wstun_exported_connection_get_mtu (c) != 0)
+    mtu = g_strdup_printf ("%u", wstun_exported_connection_get_mtu (c));
+  g_print ("%s\n", path);
+  print_field (_ ("state:"), state);
+  print_field (_ ("owner:"), owner);
+  print_field (_ ("relay:"), url);
+  print_field (_ ("relay address:"), relay_address);
+  print_field (_ ("interface:"), interface);
+  print_field (_ ("address:"), address);
+  print_field (_ ("MTU:"), mtu != NULL ? mtu : "-");
+  print_field (_ ("routes:"), routes);
+  print_field (_ ("DNS:"), dns);
+  print_field (_ ("received:"), rx);
+  print_field (_ ("sent:"), tx);
+  print_field (_ ("dropped:"), dropped);
+  print_field (_ ("failure:"), failure);
+  print_field (_ ("last error:"), last_error);
 }
 
 int
@@ -186,17 +250,17 @@ wstunctl_status (WstunCtl *ctl, int argc, char **argv)
   if (!wstunctl_parse (context, ctl, &argc, &argv))
     return WSTUNCTL_EXIT_USAGE;
   if (argc > 2)
-    return wstunctl_fail_message (WSTUNCTL_EXIT_USAGE,
+    return wstunctl_fail_message (ctl, WSTUNCTL_EXIT_USAGE,
                                   _ ("status takes at most one connection; see --help"));
   connections = wstunctl_get_connections (ctl, &error);
   if (connections == NULL)
-    return wstunctl_fail (error);
+    return wstunctl_fail (ctl, error);
 
   if (argc == 2) {
     WstunExportedConnection *connection = wstunctl_find_connection (connections, argv[1], &error);
 
     if (connection == NULL)
-      return wstunctl_fail (error);
+      return wstunctl_fail (ctl, error);
     if (ctl->json) {
       g_autoptr (JsonNode) node = wstunctl_connection_to_json (connection);
       wstunctl_print_json (node);
@@ -231,10 +295,10 @@ wstunctl_list (WstunCtl *ctl, int argc, char **argv)
   if (!wstunctl_parse (context, ctl, &argc, &argv))
     return WSTUNCTL_EXIT_USAGE;
   if (argc > 1)
-    return wstunctl_fail_message (WSTUNCTL_EXIT_USAGE, _ ("list takes no arguments"));
+    return wstunctl_fail_message (ctl, WSTUNCTL_EXIT_USAGE, _ ("list takes no arguments"));
   connections = wstunctl_get_connections (ctl, &error);
   if (connections == NULL)
-    return wstunctl_fail (error);
+    return wstunctl_fail (ctl, error);
   if (ctl->json) {
     print_json_array (connections);
     return WSTUNCTL_EXIT_OK;
@@ -243,19 +307,23 @@ wstunctl_list (WstunCtl *ctl, int argc, char **argv)
     g_print ("%s\n", _ ("No connections."));
     return WSTUNCTL_EXIT_OK;
   }
-  for (guint i = 0; i < connections->len; i++)
-    width = MAX (width, (int) strlen (g_dbus_proxy_get_object_path (connections->pdata[i])));
+  for (guint i = 0; i < connections->len; i++) {
+    g_autofree char *path =
+      wstunctl_text (g_dbus_proxy_get_object_path (connections->pdata[i]), TRUE);
+
+    width = MAX (width, (int) strlen (path));
+  }
   g_print ("%-*s  %-13s  %-15s  %-32s  %s\n", width, _ ("CONNECTION"), _ ("STATE"), _ ("INTERFACE"),
            _ ("ADDRESS"), _ ("RELAY"));
   for (guint i = 0; i < connections->len; i++) {
     WstunExportedConnection *c = connections->pdata[i];
+    g_autofree char *path = wstunctl_text (g_dbus_proxy_get_object_path (G_DBUS_PROXY (c)), TRUE);
+    g_autofree char *state = wstunctl_text (wstun_exported_connection_get_state (c), TRUE);
+    g_autofree char *interface = wstunctl_text (wstun_exported_connection_get_interface (c), TRUE);
     g_autofree char *address = addresses (c);
+    g_autofree char *url = wstunctl_text (wstun_exported_connection_get_url (c), TRUE);
 
-    g_print ("%-*s  %-13s  %-15s  %-32s  %s\n", width,
-             g_dbus_proxy_get_object_path (G_DBUS_PROXY (c)),
-             or_dash (wstun_exported_connection_get_state (c)),
-             or_dash (wstun_exported_connection_get_interface (c)), address,
-             or_dash (wstun_exported_connection_get_url (c)));
+    g_print ("%-*s  %-13s  %-15s  %-32s  %s\n", width, path, state, interface, address, url);
   }
   return WSTUNCTL_EXIT_OK;
 }

@@ -13,11 +13,9 @@
 #include "wstun-dbus-error.h"
 #include "wstun-dbus-names.h"
 
-/* Connect and Disconnect may wait for a person typing a password. */
-#define CALL_TIMEOUT_MS (5 * 60 * 1000)
-
-GOptionGroup *
-wstunctl_global_options (WstunCtl *ctl)
+/* The options of every command; in each command's own --help. */
+static void
+add_global_options (GOptionContext *context, WstunCtl *ctl)
 {
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &ctl->json, N_ ("Print JSON instead of text"), NULL },
@@ -25,77 +23,30 @@ wstunctl_global_options (WstunCtl *ctl)
       N_ ("Talk to a wstund on the session bus (wstund --session)"), NULL },
     G_OPTION_ENTRY_NULL,
   };
-  GOptionGroup *group = g_option_group_new ("global", _ ("Options of every command:"),
-                                            _ ("Show the options of every command"), NULL, NULL);
 
-  g_option_group_add_entries (group, entries);
-  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
-  return group;
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 }
 
 gboolean
 wstunctl_parse (GOptionContext *context, WstunCtl *ctl, int *argc, char ***argv)
 {
   g_autoptr (GError) error = NULL;
+  gboolean json = ctl->json;
 
-  g_option_context_add_group (context, wstunctl_global_options (ctl));
+  add_global_options (context, ctl);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, &error)) {
-    g_printerr ("wstunctl: %s\n", error->message);
+    /* a failed parse resets the flags it had set, to FALSE, not to what
+     * they were: main() saw --json before */
+    ctl->json = json;
+    g_autoptr (GError) usage =
+      g_error_new (WSTUNCTL_ERROR, WSTUNCTL_EXIT_USAGE, "%s; %s", error->message, _ ("see --help"));
+    wstunctl_fail (ctl, usage);
     return FALSE;
   }
   if (ctl->session)
     ctl->bus_type = G_BUS_TYPE_SESSION;
   return TRUE;
-}
-
-int
-wstunctl_fail_message (WstunCtlExit status, const char *format, ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_printerr ("wstunctl: %s\n", message);
-  return status;
-}
-
-static WstunCtlExit
-status_for (const GError *error)
-{
-  if (error->domain == WSTUN_DBUS_ERROR) {
-    switch ((WstunDBusError) error->code) {
-    case WSTUN_DBUS_ERROR_INVALID_ARGS:
-      return WSTUNCTL_EXIT_USAGE;
-    case WSTUN_DBUS_ERROR_NOT_AUTHORIZED:
-      return WSTUNCTL_EXIT_NOT_AUTHORIZED;
-    case WSTUN_DBUS_ERROR_NOT_FOUND:
-      return WSTUNCTL_EXIT_NOT_FOUND;
-    case WSTUN_DBUS_ERROR_FAILED:
-    default:
-      return WSTUNCTL_EXIT_FAILED;
-    }
-  }
-  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED) ||
-      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_AUTH_FAILED))
-    return WSTUNCTL_EXIT_NOT_AUTHORIZED;
-  if (error->domain == G_DBUS_ERROR || error->domain == G_IO_ERROR)
-    return WSTUNCTL_EXIT_UNAVAILABLE;
-  return WSTUNCTL_EXIT_FAILED;
-}
-
-int
-wstunctl_fail (const GError *error)
-{
-  g_autoptr (GError) copy = g_error_copy (error);
-  WstunCtlExit status = status_for (error);
-
-  g_dbus_error_strip_remote_error (copy);
-  if (status == WSTUNCTL_EXIT_UNAVAILABLE)
-    return wstunctl_fail_message (status, _ ("cannot reach wstund: %s"), copy->message);
-  return wstunctl_fail_message (status, "%s", copy->message);
 }
 
 static int
@@ -107,6 +58,12 @@ compare_paths (gconstpointer a, gconstpointer b)
 
   /* /org/wstun/connection/9 before /org/wstun/connection/10 */
   return lx != ly ? (lx < ly ? -1 : 1) : strcmp (x, y);
+}
+
+void
+wstunctl_sort_connections (GPtrArray *connections)
+{
+  g_ptr_array_sort (connections, compare_paths);
 }
 
 GPtrArray *
@@ -136,7 +93,7 @@ wstunctl_get_connections (WstunCtl *ctl, GError **error)
     if (connection != NULL)
       g_ptr_array_add (connections, connection);
   }
-  g_ptr_array_sort (connections, compare_paths);
+  wstunctl_sort_connections (connections);
   return g_steal_pointer (&connections);
 }
 
@@ -149,9 +106,9 @@ wstunctl_find_connection (GPtrArray *connections, const char *which, GError **er
     if (connections->len == 1)
       return connections->pdata[0];
     if (connections->len == 0)
-      g_set_error (error, WSTUN_DBUS_ERROR, WSTUN_DBUS_ERROR_NOT_FOUND, _ ("No connections"));
+      g_set_error (error, WSTUNCTL_ERROR, WSTUNCTL_EXIT_NOT_FOUND, _ ("No connections"));
     else
-      g_set_error (error, WSTUN_DBUS_ERROR, WSTUN_DBUS_ERROR_INVALID_ARGS,
+      g_set_error (error, WSTUNCTL_ERROR, WSTUNCTL_EXIT_USAGE,
                    _ ("There are %u connections: name one (see wstunctl list)"), connections->len);
     return NULL;
   }
@@ -165,7 +122,7 @@ wstunctl_find_connection (GPtrArray *connections, const char *which, GError **er
         g_strcmp0 (wstun_exported_connection_get_interface (connection), which) == 0)
       return connection;
   }
-  g_set_error (error, WSTUN_DBUS_ERROR, WSTUN_DBUS_ERROR_NOT_FOUND,
+  g_set_error (error, WSTUNCTL_ERROR, WSTUNCTL_EXIT_NOT_FOUND,
                _ ("No connection “%s” (see wstunctl list)"), which);
   return NULL;
 }
@@ -180,44 +137,97 @@ wstunctl_call (WstunCtl *ctl, const char *path, const char *interface, const cha
     return NULL;
   return g_dbus_connection_call_sync (bus, WSTUN_DBUS_NAME, path, interface, method, parameters,
                                       NULL, G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
-                                      CALL_TIMEOUT_MS, NULL, error);
+                                      WSTUNCTL_CALL_TIMEOUT_MS, NULL, error);
 }
 
-static const struct {
+typedef struct {
   const char *name;
   int (*run) (WstunCtl *ctl, int argc, char **argv);
   const char *synopsis;
   const char *description;
-} commands[] = {
+} Command;
+
+static const Command commands[] = {
   { "connect", wstunctl_connect,
     N_ ("URL [--token-file FILE] [--ca-file FILE] [--pin-sha256 HASH]"),
     N_ ("Connect to a relay and wait until the tunnel is up") },
-  { "disconnect", wstunctl_disconnect, N_ ("[CONNECTION]"),
-    N_ ("Disconnect a connection (the only one when none is named)") },
+  { "disconnect", wstunctl_disconnect, N_ ("[CONNECTION | --all]"),
+    N_ ("Disconnect a connection (the only one when none is named), or all") },
   { "status", wstunctl_status, N_ ("[CONNECTION]"),
-    N_ ("Show state, addresses, interface, traffic and errors") },
-  { "list", wstunctl_list, "", N_ ("List the connections, one a line") },
+    N_ ("Show state, owner, addresses, interface, traffic and errors") },
+  { "list", wstunctl_list, "", N_ ("List the connections, one a line (the default)") },
+  { "monitor", wstunctl_monitor, "",
+    N_ ("Follow wstund: connections added and removed, state changes, until Ctrl-C") },
+  { "help", NULL, N_ ("[COMMAND]"), N_ ("Show this help, or a command's options") },
 };
 
 static void
 usage (FILE *out)
 {
-  fprintf (out, "%s\n", _ ("Usage: wstunctl [--json] [--session] COMMAND [ARGUMENTS]"));
+  fprintf (out, "%s\n", _ ("Usage: wstunctl [--json] [--session] [COMMAND] [ARGUMENTS]"));
   fprintf (out, "\n%s\n", _ ("Control wstun VPN connections of wstund (org.wstun)."));
   fprintf (out, "\n%s\n", _ ("Commands:"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %s %s\n      %s\n", commands[i].name, _ (commands[i].synopsis),
              _ (commands[i].description));
   fprintf (out, "\n%s\n",
-           _ ("CONNECTION is an object path, its number, or its interface name.\n"
-              "“wstunctl COMMAND --help” shows a command's options; see wstunctl(1)."));
+           _ ("Without a command, wstunctl lists the connections.\n"
+              "CONNECTION is an object path, its number, or its interface name.\n"
+              "“wstunctl help COMMAND” or “wstunctl COMMAND --help” shows a command's\n"
+              "options; see wstunctl(1)."));
+}
+
+static const Command *
+find_command (const char *name)
+{
+  for (gsize c = 0; c < G_N_ELEMENTS (commands); c++) {
+    if (strcmp (name, commands[c].name) == 0)
+      return &commands[c];
+  }
+  return NULL;
+}
+
+/* "--json" or "-j" among the arguments before "--": usage errors found
+ * before or while parsing are then reported as JSON too */
+static gboolean
+wants_json (int argc, char **argv)
+{
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++) {
+    if (strcmp (argv[i], "--json") == 0 || strcmp (argv[i], "-j") == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* wstunctl help [COMMAND] */
+static int
+help (WstunCtl *ctl, const char *name)
+{
+  const Command *command;
+  g_autofree char *prgname = NULL;
+  char *argv[] = { (char *) "wstunctl", (char *) "--help", NULL };
+
+  if (name == NULL || strcmp (name, "help") == 0) {
+    usage (stdout);
+    return WSTUNCTL_EXIT_OK;
+  }
+  command = find_command (name);
+  if (command == NULL)
+    return wstunctl_fail_message (ctl, WSTUNCTL_EXIT_USAGE, _ ("unknown command “%s”; see --help"),
+                                  name);
+  /* the command's option parser prints its help and exits, as for
+   * "wstunctl COMMAND --help" */
+  prgname = g_strconcat ("wstunctl ", command->name, NULL);
+  g_set_prgname (prgname);
+  return command->run (ctl, G_N_ELEMENTS (argv) - 1, argv);
 }
 
 int
 main (int argc, char **argv)
 {
   WstunCtl ctl = { .bus_type = G_BUS_TYPE_SYSTEM };
-  const char *command = NULL;
+  const Command *command;
+  g_autofree char *prgname = NULL;
   int i;
 
   setlocale (LC_ALL, "");
@@ -226,6 +236,7 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
   /* the remote errors arrive as WSTUN_DBUS_ERROR */
   (void) wstun_dbus_error_quark ();
+  ctl.json = wants_json (argc, argv);
 
   /* the command is the first argument that is no option; the global
    * options may come before or after it */
@@ -241,23 +252,33 @@ main (int argc, char **argv)
       return WSTUNCTL_EXIT_OK;
     }
   }
-  if (i == argc) {
-    usage (stderr);
-    return WSTUNCTL_EXIT_USAGE;
+  /* no command: list, as boltctl does */
+  command = i < argc ? find_command (argv[i]) : find_command ("list");
+  if (command == NULL)
+    return wstunctl_fail_message (&ctl, WSTUNCTL_EXIT_USAGE, _ ("unknown command “%s”; see --help"),
+                                  argv[i]);
+  if (command->run == NULL) {
+    const char *topic = NULL;
+
+    /* the global options may follow "help" too */
+    for (int j = i + 1; j < argc; j++) {
+      if (argv[j][0] == '-')
+        continue;
+      if (topic != NULL)
+        return wstunctl_fail_message (&ctl, WSTUNCTL_EXIT_USAGE,
+                                      _ ("help takes at most one command; see --help"));
+      topic = argv[j];
+    }
+    return help (&ctl, topic);
   }
-  command = argv[i];
-  if (strcmp (command, "help") == 0) {
-    usage (stdout);
-    return WSTUNCTL_EXIT_OK;
+  /* the command's usage line reads "wstunctl connect [OPTION…] URL" */
+  prgname = g_strconcat ("wstunctl ", command->name, NULL);
+  g_set_prgname (prgname);
+  if (i < argc) {
+    /* drop the command: argv[0] and the options before it move up */
+    memmove (&argv[1], &argv[0], sizeof (char *) * (size_t) i);
+    argv += 1;
+    argc -= 1;
   }
-  /* argv[i] becomes the program name of the command's own parsing */
-  memmove (&argv[1], &argv[0], sizeof (char *) * (size_t) i);
-  argv += 1;
-  argc -= 1;
-  for (gsize c = 0; c < G_N_ELEMENTS (commands); c++) {
-    if (strcmp (command, commands[c].name) == 0)
-      return commands[c].run (&ctl, argc, argv);
-  }
-  return wstunctl_fail_message (WSTUNCTL_EXIT_USAGE, _ ("unknown command “%s”; see --help"),
-                                command);
+  return command->run (&ctl, argc, argv);
 }

@@ -94,22 +94,44 @@ def main():
     datadir = pkg("dbus-1", "datadir", prefix)
     unitdir = options.get("systemdsystemunitdir") or pkg("systemd", "systemdsystemunitdir",
                                                          ("rootprefix", options["prefix"]))
+    # wstunctl's bash completion: where bash-completion says (under our
+    # prefix), or where it looks under the prefix without its pkg-config file
+    completionsdir = options.get("bashcompletiondir")
+    if not completionsdir:
+        try:
+            completionsdir = pkg("bash-completion", "completionsdir",
+                                 ("datadir", os.path.join(options["prefix"], options["datadir"])))
+        except subprocess.CalledProcessError:
+            completionsdir = os.path.join(options["prefix"], options["datadir"], "bash-completion", "completions")
     places = {
         "org.wstun.xml": pkg("dbus-1", "interfaces_dir", prefix),
         "org.wstun.conf": os.path.join(datadir, "dbus-1", "system.d"),
         "org.wstun.service": pkg("dbus-1", "system_bus_services_dir", prefix),
         "org.wstun.policy": pkg("polkit-gobject-1", "policydir", prefix),
         "wstund.service": unitdir,
+        "wstunctl.bash-completion": completionsdir,
         "wstund": os.path.join(options["prefix"], options["sbindir"]),
         "wstunctl": os.path.join(options["prefix"], options["bindir"]),
         "wstunctl.1": os.path.join(options["prefix"], options["mandir"], "man1"),
         "wstund.8": os.path.join(options["prefix"], options["mandir"], "man8"),
     }
+    # NetworkManager-wstun, when built: where libnm's pkg-config says
+    if "nm-wstun-service.name" in installed:
+        places.update({
+            "nm-wstun-service.name": pkg("libnm", "vpnservicedir", prefix),
+            "libnm-vpn-plugin-wstun.so": pkg("libnm", "plugindir", prefix),
+            "nm-wstun-service.conf": os.path.join(datadir, "dbus-1", "system.d"),
+            "nm-wstun-service": os.path.join(options["prefix"], options["libexecdir"]),
+            "nm-wstun-auth-dialog": os.path.join(options["prefix"], options["libexecdir"]),
+        })
     # and every file under the prefix: --prefix /usr/local or a test
     # directory holds all of them
     for source, dest in installed.items():
         check(dest.startswith(options["prefix"] + "/"), f"{source} installs to {dest}, outside "
               f"the prefix {options['prefix']}")
+    if completionsdir == "no":
+        del places["wstunctl.bash-completion"]
+        check("wstunctl.bash-completion" not in installed, "-Dbashcompletiondir=no installs no completion")
     for name, where in places.items():
         got = installed.get(name)
         check(got is not None and os.path.dirname(got) == where,
