@@ -35,6 +35,8 @@ struct _NMWstunPlugin {
   WstunExportedConnection *proxy; /* ... followed */
   gboolean started;               /* NetworkManager has the IP configuration */
   char *sent;                     /* that configuration, printed: resent only if it changes */
+  gboolean failing;               /* fail() is stopping the service ... */
+  NMVpnPluginFailure failure;     /* ... for this reason */
 };
 
 G_DEFINE_FINAL_TYPE (NMWstunPlugin, nm_wstun_plugin, NM_TYPE_VPN_SERVICE_PLUGIN)
@@ -224,11 +226,31 @@ end_tunnel (NMWstunPlugin *self, gboolean wait)
                           DISCONNECT_CALL_TIMEOUT_MS, NULL, NULL, NULL);
 }
 
+/* libnm's nm_vpn_service_plugin_failure() emits Failure(@reason), then
+ * disconnects, and a disconnect while starting emits
+ * Failure(CONNECT_FAILED) on top: NetworkManager keeps the last, so every
+ * reason would read "connect failed" ("unknown reason" for nmcli). The
+ * service's own reason goes out last instead, from real_disconnect(),
+ * between libnm's Failure and the state change to STOPPED. */
 static void
 fail (NMWstunPlugin *self, NMVpnPluginFailure reason)
 {
   end_tunnel (self, FALSE);
-  nm_vpn_service_plugin_failure (NM_VPN_SERVICE_PLUGIN (self), reason);
+  self->failing = TRUE;
+  self->failure = reason;
+  nm_vpn_service_plugin_disconnect (NM_VPN_SERVICE_PLUGIN (self), NULL);
+}
+
+static void
+emit_failure (NMWstunPlugin *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  self->failing = FALSE;
+  if (!g_dbus_connection_emit_signal (bus (self), NULL, NM_VPN_DBUS_PLUGIN_PATH,
+                                      NM_VPN_DBUS_PLUGIN_INTERFACE, "Failure",
+                                      g_variant_new ("(u)", self->failure), &error))
+    g_warning ("%s: cannot tell NetworkManager why: %s", connection_name (self), error->message);
 }
 
 static void
@@ -509,6 +531,8 @@ real_disconnect (NMVpnServicePlugin *plugin, GError **error)
   if (self->path != NULL)
     g_message ("%s: disconnecting %s", connection_name (self), self->path);
   end_tunnel (self, TRUE);
+  if (self->failing)
+    emit_failure (self);
   return TRUE;
 }
 
