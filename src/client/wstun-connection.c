@@ -216,14 +216,35 @@ static void G_GNUC_PRINTF (2, 3) complain (WstunConnection *self, const char *fo
   g_warning ("%s: %s", self->url, msg);
 }
 
+/* Disconnected on request: nothing of the tunnel is left to describe (a
+ * failed connection keeps its last addresses, for whoever reads why) */
+static void
+set_disconnected (WstunConnection *self)
+{
+  static const char *const none[] = { NULL };
+
+  set_string (self, &self->address4, NULL, props[PROP_ADDRESS4]);
+  set_string (self, &self->address6, NULL, props[PROP_ADDRESS6]);
+  set_string (self, &self->relay_address, NULL, props[PROP_RELAY_ADDRESS]);
+  set_strv (self, &self->routes, none, props[PROP_ROUTES]);
+  set_strv (self, &self->dns, none, props[PROP_DNS]);
+  if (self->mtu != 0) {
+    self->mtu = 0;
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MTU]);
+  }
+  set_state (self, WSTUN_CONNECTION_STATE_DISCONNECTED);
+}
+
 /* Ends the attempt or the session with @message; the state becomes failed. */
 static void
 fail (WstunConnection *self, WstunFailure failure, const char *message)
 {
   set_last_error (self, failure, message);
   teardown (self);
-  set_state (self,
-             self->stopping ? WSTUN_CONNECTION_STATE_DISCONNECTED : WSTUN_CONNECTION_STATE_FAILED);
+  if (self->stopping)
+    set_disconnected (self);
+  else
+    set_state (self, WSTUN_CONNECTION_STATE_FAILED);
 }
 
 /* ---- counters: "stats-changed" at most once a second while they move -- */
@@ -528,7 +549,7 @@ on_ws_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error
   if (self->stopping) {
     g_message ("%s: disconnected", self->url);
     teardown (self);
-    set_state (self, WSTUN_CONNECTION_STATE_DISCONNECTED);
+    set_disconnected (self);
     return;
   }
   if (self->last_error != NULL) {
@@ -946,7 +967,7 @@ wstun_connection_stop (WstunConnection *self)
       return;
     }
     teardown (self);
-    set_state (self, WSTUN_CONNECTION_STATE_DISCONNECTED);
+    set_disconnected (self);
     return;
   case WSTUN_CONNECTION_STATE_DISCONNECTING:
   case WSTUN_CONNECTION_STATE_DISCONNECTED:

@@ -133,6 +133,11 @@ last=$(grep -n "$p1: org.freedesktop.DBus.Properties.PropertiesChanged.*'disconn
   "$(wst_logfile monitor)" | cut -d: -f1)
 [ -n "$removed" ] && [ -n "$last" ] && [ "$last" -lt "$removed" ] ||
   wst_fail "InterfacesRemoved for $p1 did not follow its last PropertiesChanged"
+# ... which empties what described the tunnel
+disc=$(grep "$p1: org.freedesktop.DBus.Properties.PropertiesChanged.*'disconnected'" "$(wst_logfile monitor)")
+for empty in "'Address4': <''>" "'Address6': <''>" "'RelayAddress': <''>" "'Mtu': <uint32 0>"; do
+  grep -qF "$empty" <<<"$disc" || wst_fail "the last PropertiesChanged of $p1 lacks $empty: $disc"
+done
 grep -F "$p1: org.freedesktop.DBus.Properties.PropertiesChanged" "$(wst_logfile monitor)" |
   grep -q "'RxPackets'" || wst_fail "no PropertiesChanged announced the counters"
 
