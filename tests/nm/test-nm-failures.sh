@@ -5,7 +5,8 @@
 # is asked for again through secrets_required and the connection comes
 # up), a relay whose key does not match the pin fails with the service's
 # advice in the log, an unreachable relay fails within seconds, and wstund
-# killed under NetworkManager takes the VPN down.
+# killed under NetworkManager takes the VPN down, and so does a relay that
+# goes away under a working VPN.
 source "$(dirname "$0")/../system/lib.sh"
 source "$(dirname "$0")/lib-nm.sh"
 
@@ -129,6 +130,14 @@ wst_log "wstund killed: office went down"
 out=$(nmw_nmcli -w 30 connection up office 2>&1) || wst_fail "office did not come up after wstund died: $out"
 nmw_nmcli -w 30 connection down office >/dev/null || wst_fail "down failed"
 
+# 7. the relay goes away under a working VPN: it goes down, with why
+out=$(nmw_nmcli -w 30 connection up office 2>&1) || wst_fail "office did not come up: $out"
+wst_stop relay
+wst_wait 15 down || wst_fail "office stays activated after its relay stopped"
+plugin_log "the tunnel went down" | grep -q "relay-closed" || wst_fail "the service did not log why the tunnel went down"
+wst_wait 10 no_wstun_connections || wst_fail "org.wstun still has $(wstun_connections)"
+wst_log "relay stopped: $(plugin_log "the tunnel went down" | tail -n 1 | cut -c1-160)"
+
 grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$WST_LOGDIR/nm.log" "$WST_LOGDIR/nm-bus.log" &&
   wst_fail "a sanitizer reported an error (nm.log, nm-bus.log)"
-wst_pass "NetworkManager failures: wrong token (asked again), pin, CA file, unreachable, wstund killed"
+wst_pass "NetworkManager failures: wrong token (asked again), pin, CA file, unreachable, wstund killed, relay gone"
