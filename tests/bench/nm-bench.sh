@@ -14,6 +14,7 @@ SECS=${2:-5}
 here=$(cd "$(dirname "$0")" && pwd)
 export WSTUN_BUILDDIR=${WSTUN_BUILDDIR:-$here/../../_build/release}
 export WST_ID=${WST_ID:-wnmb}
+export WST_KEEP_LOGS=${WST_KEEP_LOGS:-}
 source "$here/../system/lib.sh"
 source "$here/../nm/lib-nm.sh"
 
@@ -45,7 +46,7 @@ wst_bg iperf3 "$(wst_ns 1)" iperf3 -s -B "$peer"
 wst_wait 5 wst_listening "$(wst_ns 1)" 5201 || wst_fail "iperf3 server did not start"
 iperf() { # iperf LABEL: TCP from NetworkManager's namespace to the peer
   local bps
-  bps=$(nmw_exec iperf3 -c "$peer" -t "$SECS" -J | "$WST_PYTHON" -c \
+  bps=$(nmw_exec timeout $((SECS + 20)) iperf3 -c "$peer" -t "$SECS" --connect-timeout 5000 -J | "$WST_PYTHON" -c \
     'import json, sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))') ||
     wst_fail "iperf3 ($1) failed"
   echo "$1: $((bps / 1000000)) Mbit/s"

@@ -60,7 +60,10 @@
 #   device stays "unmanaged" (platform-init) forever. Read-only /sys makes
 #   NM go without udev ("platform-linux: create (..., no udev, ...)").
 #   Without udev, 85-nm-unmanaged.rules (veth: unmanaged) do not apply
-#   either, and the config says managed=1 for every device.
+#   either, and the config says managed=1 for eth0 (the veth). Only for
+#   eth0: a TUN device made by someone else (wstunctl) would otherwise be
+#   taken over, and NetworkManager flushes the addresses of a device it
+#   takes to "disconnected".
 # - eth0 is up before NM starts: a software device that is down then is
 #   left unmanaged (external-down).
 # - Private <servicedir>, no servicehelper, no standard service dirs: with
@@ -300,8 +303,8 @@ domains=$domains
 path=/etc/NetworkManager/system-connections
 unmanaged-devices=none
 
-[device-nmw-all]
-match-device=*
+[device-nmw-eth0]
+match-device=interface-name:eth0
 managed=1
 
 [connectivity]
