@@ -67,6 +67,10 @@ setup_logging (gboolean debug)
   if (debug)
     log_level = LOG_DEBUG;
   log_syslog = use_syslog != NULL ? atoi (use_syslog) != 0 : !debug;
+  /* NetworkManager asks for syslog even where nothing listens (a
+   * container, a test's namespace): there, stderr is not lost */
+  if (log_syslog && !g_file_test ("/dev/log", G_FILE_TEST_EXISTS))
+    log_syslog = FALSE;
   if (log_syslog)
     openlog ("nm-wstun", LOG_PID, LOG_DAEMON);
   g_log_set_writer_func (write_log, NULL, NULL);

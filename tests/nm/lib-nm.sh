@@ -273,6 +273,11 @@ for d in conf.d system-connections; do
     mount --bind "$dir/empty" "/usr/lib/NetworkManager/$d"
   fi
 done
+# a test prefix installed with DESTDIR, seen at the prefix (nmw_wstun_install)
+if [ -f "$dir/prefix-mount" ]; then
+  read -r src dest <"$dir/prefix-mount"
+  mount --bind "$src" "$dest"
+fi
 hostname "$2"
 : >"$dir/ready"
 exec sleep infinity'
@@ -511,6 +516,37 @@ nmw_wstun_plugin() {
     wst_fail "nm-plugin/nm-wstun-service.name.in has no program=@LIBEXECDIR@/nm-wstun-service"
   NMW_WSTUN_NAME=$dir/nm-wstun-service.name
   NMW_WSTUN_POLICY=$WST_SRCDIR/nm-plugin/nm-wstun-service.conf
+}
+
+# nmw_wstun_install: NetworkManager-wstun as meson installs it: the build
+# installed with DESTDIR into the test's directory, whose copy of the
+# build's prefix (/usr/local by default) NetworkManager's mount namespace
+# sees at the prefix itself, so the installed .name file, its program=,
+# plugin= and auth-dialog= paths, and the bus policy are used as they
+# are. Before nmw_start; sets NMW_WSTUN_NAME and NMW_WSTUN_POLICY. Skips
+# the test for a build whose prefix is /usr (it would cover the system).
+nmw_wstun_install() {
+  local dest=$WST_LOGDIR/install prefix vpndir
+  [ -x "$WSTUN_BUILDDIR/nm-plugin/nm-wstun-service" ] || {
+    echo "SKIP: NetworkManager-wstun is not built (needs libnm-dev)"
+    exit 77
+  }
+  prefix=$("$WST_PYTHON" -c 'import json, sys
+print(next(o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "prefix"))' \
+    "$WSTUN_BUILDDIR/meson-info/intro-buildoptions.json") || wst_fail "no prefix in the build"
+  case $prefix in
+  / | /usr | /usr/ | /etc*) echo "SKIP: the build's prefix $prefix cannot be covered for a test"; exit 77 ;;
+  esac
+  meson install -C "$WSTUN_BUILDDIR" --no-rebuild --quiet --destdir "$dest" >"$WST_LOGDIR/install.log" 2>&1 ||
+    wst_fail "meson install --destdir failed: $(tail -n 5 "$WST_LOGDIR/install.log")"
+  vpndir=$(pkg-config --variable=vpnservicedir --define-variable=prefix="$prefix" libnm)
+  NMW_WSTUN_NAME=$dest$vpndir/nm-wstun-service.name
+  NMW_WSTUN_POLICY=$(find "$dest" -path '*/dbus-1/system.d/nm-wstun-service.conf' | head -n 1)
+  [ -f "$NMW_WSTUN_NAME" ] && [ -f "$NMW_WSTUN_POLICY" ] ||
+    wst_fail "meson install did not put nm-wstun-service.name in $vpndir and the policy in dbus-1/system.d"
+  grep -q "^program=$prefix/" "$NMW_WSTUN_NAME" || wst_fail "the installed .name runs no program under $prefix"
+  nmw_dirs
+  echo "$dest$prefix $prefix" >"$NMW_DIR/prefix-mount"
 }
 
 # nmw_cli ARGS...: nmcli in the NM namespace (the build's libnm plugin,

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The desktop flow with the real NetworkManager: a .wstun file imported
+# The desktop flow with the real NetworkManager and NetworkManager-wstun
+# installed (meson install into a test prefix): a .wstun file imported
 # with nmcli, `nmcli connection up` with the token from a passwd-file and
 # then saved, the addresses, routes and DNS servers the relay pushed in
 # NetworkManager's view, a ping through the tunnel to another client, and
@@ -17,7 +18,8 @@ wst_relay --tokens "$WST_TOKENS" --pool 10.99.0.0/24 --pool6 fd00:99::/64 --dns 
   --dns fd00:99::1 --route 192.168.77.0/24
 wst_client 1 --token-file "$(wst_token_file peer)"
 peer=$(wst_addr4 1)
-nmw_wstun_plugin
+# NetworkManager-wstun as meson installs it, into a test prefix
+nmw_wstun_install
 nmw_start --policy "$NMW_WSTUN_POLICY" --vpn-name "$NMW_WSTUN_NAME"
 token=$(cat "$(wst_token_file office)")
 
