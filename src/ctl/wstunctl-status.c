@@ -176,16 +176,35 @@ join (const char *const *strv)
   return wstunctl_text (joined, TRUE);
 }
 
+/* the n that chooses a plural form: ngettext() takes an unsigned long,
+ * and a larger count keeps its last six digits, as the gettext manual
+ * advises */
+static unsigned long
+plural_n (guint64 n)
+{
+  return n > G_MAXULONG ? (unsigned long) (n % 1000000 + 1000000) : (unsigned long) n;
+}
+
 static char *
 traffic (guint64 bytes, guint64 packets)
 {
   g_autofree char *size = g_format_size (bytes);
+  g_autofree char *amount = NULL;
 
-  /* below 1000, g_format_size() gives the exact count already */
+  /* below 1000, g_format_size() gives the exact count already; the counts
+   * are printed with %llu, not G_GUINT64_FORMAT, which xgettext cannot
+   * expand */
   if (bytes < 1000)
-    return g_strdup_printf (_ ("%s in %" G_GUINT64_FORMAT " packets"), size, packets);
-  return g_strdup_printf (_ ("%s (%" G_GUINT64_FORMAT " bytes) in %" G_GUINT64_FORMAT " packets"),
-                          size, bytes, packets);
+    amount = g_steal_pointer (&size);
+  else
+    /* TRANSLATORS: "12.3 kB (12345 bytes)": %s is the size as GLib
+     * formats it, in the user's language */
+    amount = g_strdup_printf (ngettext ("%s (%llu byte)", "%s (%llu bytes)", plural_n (bytes)),
+                              size, (unsigned long long) bytes);
+  /* TRANSLATORS: "12.3 kB (12345 bytes) in 17 packets", "0 bytes in 0
+   * packets": the traffic of a connection in wstunctl status */
+  return g_strdup_printf (ngettext ("%s in %llu packet", "%s in %llu packets", plural_n (packets)),
+                          amount, (unsigned long long) packets);
 }
 
 /* "  label:       value"; the label is ours, the value already escaped */

@@ -93,7 +93,7 @@ load_uint (GKeyFile *kf, const char *key, guint64 max, guint64 *out, GError **er
   }
   if (value > max) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Key “%s” is out of range (at most %" G_GUINT64_FORMAT ")"), key, max);
+                 _ ("Key “%s” is out of range (at most %llu)"), key, (unsigned long long) max);
     return FALSE;
   }
   *out = value;
