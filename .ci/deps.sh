@@ -5,6 +5,9 @@
 WSTUN_PACKAGES=(
   # build
   meson ninja-build pkg-config gcc gettext
+  # appstreamcli validates the NetworkManager plugin's metainfo; its
+  # gettext rules translate it
+  appstream
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libnl-3-dev libnl-route-3-dev
   libpolkit-gobject-1-dev libdbus-1-dev systemd
   glib-networking

@@ -123,6 +123,8 @@ def main():
             "nm-wstun-service.conf": os.path.join(datadir, "dbus-1", "system.d"),
             "nm-wstun-service": os.path.join(options["prefix"], options["libexecdir"]),
             "nm-wstun-auth-dialog": os.path.join(options["prefix"], options["libexecdir"]),
+            "org.wstun.NetworkManagerPlugin.metainfo.xml": os.path.join(options["prefix"], options["datadir"],
+                                                                        "metainfo"),
         })
     # and every file under the prefix: --prefix /usr/local or a test
     # directory holds all of them
