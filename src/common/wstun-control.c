@@ -180,20 +180,18 @@ check_syntax (const char *data, gsize len, GError **error)
     } else if (c == '-' || g_ascii_isdigit (c)) {
       n = number_length (data + i, len - i);
       if (n == 0)
-        return bad (
-          error, _ ("Control message is not valid JSON: bad number at byte %" G_GSIZE_FORMAT), i);
+        return bad (error, _ ("Control message is not valid JSON: bad number at byte %zu"),
+                    (size_t) i);
       i += n - 1;
     } else if ((n = literal_length (data + i, len - i)) > 0) {
       i += n - 1;
     } else if (g_ascii_isprint (c)) {
-      return bad (error,
-                  _ ("Control message is not valid JSON: unexpected “%c” at byte %" G_GSIZE_FORMAT),
-                  c, i);
+      return bad (error, _ ("Control message is not valid JSON: unexpected “%c” at byte %zu"), c,
+                  (size_t) i);
     } else {
-      return bad (
-        error,
-        _ ("Control message is not valid JSON: unexpected byte 0x%02x at byte %" G_GSIZE_FORMAT),
-        (guint) (guchar) c, i);
+      return bad (error,
+                  _ ("Control message is not valid JSON: unexpected byte 0x%02x at byte %zu"),
+                  (guint) (guchar) c, (size_t) i);
     }
   }
   return TRUE;

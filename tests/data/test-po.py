@@ -143,16 +143,29 @@ def check_library_domain(src, potfiles):
                   "or gtk_builder_set_translation_domain ())")
 
 
+def meson_args(po):
+    """the xgettext arguments po/meson.build adds to the preset"""
+    with open(os.path.join(po, "meson.build"), encoding="utf-8") as f:
+        return re.findall(r"'(--(?:flag|keyword)=[^']+)'", f.read())
+
+
 def make_pot(src, po, potfiles, tmp):
     pot = os.path.join(tmp, "wstun.pot")
     listfile = os.path.join(tmp, "POTFILES")
     with open(listfile, "w", encoding="utf-8") as f:
         f.write("".join(p + "\n" for p in potfiles))
-    r = run(["xgettext", "--package-name=wstun", "-D", src, "-f", listfile, "-k_", "-o", pot] + GLIB_PRESET)
+    r = run(["xgettext", "--package-name=wstun", "-D", src, "-f", listfile, "-k_", "-o", pot] + GLIB_PRESET + meson_args(po))
     check(r.returncode == 0 and os.path.exists(pot),
           "xgettext makes the template" + ("" if r.returncode == 0 else f": {r.stderr.strip()}"))
     check(r.stderr.strip() == "", f"xgettext warns about nothing: {r.stderr.strip()}")
-    return pot if os.path.exists(pot) else None
+    if not os.path.exists(pot):
+        return None
+    # a msgid that ends in "%" is a format cut off where a macro
+    # (G_GSIZE_FORMAT) followed, in a function xgettext does not know
+    r = run(["msgcat", "--no-wrap", "--no-location", pot])
+    cut = re.findall(r'^msgid(?:_plural)? "(.*%)"$', r.stdout, re.M)
+    check(not cut, f"no message ends in “%”, a format cut off at a macro: {cut}")
+    return pot
 
 
 def header(path):
