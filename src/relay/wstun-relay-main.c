@@ -82,13 +82,13 @@ main (int argc, char **argv)
   int max_frame = -1, max_packets = -1, max_pending = -1, auth_failures = -1;
   gint64 backlog = -1;
   gboolean seed_compat = FALSE, verbose = FALSE, version = FALSE;
+  /* the defaults are spelled out, as wstun-relay-config.h has them: a
+   * macro in the middle of a string cuts its msgid short (po/README.md) */
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
       N_ ("Read settings from the [relay] group of FILE"), N_ ("FILE") },
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
-      N_ ("Listen on URL (default " WSTUN_RELAY_DEFAULT_LISTEN
-          ", with TLS " WSTUN_RELAY_DEFAULT_LISTEN_TLS ")"),
-      N_ ("URL") },
+      N_ ("Listen on URL (default ws://0.0.0.0:80, with TLS wss://0.0.0.0:443)"), N_ ("URL") },
     { "tokens", 0, 0, G_OPTION_ARG_FILENAME, &tokens,
       N_ ("Accept only clients with a token of FILE (see the token command)"), N_ ("FILE") },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
@@ -96,8 +96,7 @@ main (int argc, char **argv)
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, N_ ("The PEM private key of --tls-cert"),
       N_ ("FILE") },
     { "pool", 0, 0, G_OPTION_ARG_STRING, &pool4,
-      N_ ("IPv4 addresses for clients (default " WSTUN_RELAY_DEFAULT_POOL4 ", \"\" for none)"),
-      N_ ("CIDR") },
+      N_ ("IPv4 addresses for clients (default 10.99.0.0/24, \"\" for none)"), N_ ("CIDR") },
     { "pool6", 0, 0, G_OPTION_ARG_STRING, &pool6, N_ ("IPv6 addresses for clients (/64 or longer)"),
       N_ ("CIDR") },
     { "mtu", 0, 0, G_OPTION_ARG_INT, &mtu, N_ ("Tunnel MTU pushed to clients (default 65000)"),

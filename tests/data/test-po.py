@@ -8,6 +8,7 @@
   gettext translates (a GtkBuilder .ui with translatable="yes", the
   polkit .policy.in, the AppStream .metainfo.xml.in) is listed (or in
   POTFILES.skip); every entry exists and has strings; the list is sorted;
+- no translatable string goes on with a macro (xgettext would cut it);
 - the template can be made: xgettext with meson's "glib" preset over
   POTFILES.in, without an error or a warning (a warning is a string that
   translators cannot get right, such as a format made of a macro);
@@ -121,6 +122,22 @@ def check_potfiles(src, po):
     return potfiles
 
 
+# a gettext call whose string goes on with a macro ("… %" G_GSIZE_FORMAT,
+# "(default " DEFAULT ")"): xgettext takes the literals before the macro
+# only, and the program's string never matches that msgid
+MACRO_IN_MSGID = re.compile(r'(?<![A-Za-z0-9_])(?:N?C?_|NC_)\s*\(\s*(?:"(?:\\.|[^"\\\n])*"\s*)+[A-Za-z_]')
+
+
+def check_macro_in_msgids(src, potfiles):
+    cut = []
+    for p in potfiles:
+        if p.endswith((".c", ".h")):
+            with open(os.path.join(src, p), encoding="utf-8") as f:
+                text = re.sub(r"/\*.*?\*/", " ", f.read(), flags=re.S)
+            cut += [f"{p}: {m.group(0)!r}" for m in MACRO_IN_MSGID.finditer(text)]
+    check(not cut, f"no translatable string goes on with a macro: {cut}")
+
+
 def check_library_domain(src, potfiles):
     """code in other programs' processes says which domain it translates with"""
     for p in source_files(src):
@@ -221,6 +238,7 @@ def main():
             return 77
     potfiles = check_potfiles(src, po)
     check_library_domain(src, potfiles)
+    check_macro_in_msgids(src, potfiles)
     linguas = read_list(os.path.join(po, "LINGUAS"))
     pos = sorted(n[:-3] for n in os.listdir(po) if n.endswith(".po"))
     check(c_sorted(linguas) and len(set(linguas)) == len(linguas), "po/LINGUAS is sorted")
