@@ -291,11 +291,18 @@ check_address (char **value, int family, const char *name, gboolean cidr, GError
     ok = wstun_prefix_parse (*value, &prefix, NULL);
   else
     ok = wstun_addr_parse (*value, &prefix.addr, NULL);
-  if (!ok || (family != 0 && prefix.addr.family != family))
-    return bad (error, _ ("Field “%s” is not a valid %s"), name,
-                family == AF_INET    ? (cidr ? "IPv4 CIDR prefix" : "IPv4 address")
-                : family == AF_INET6 ? (cidr ? "IPv6 CIDR prefix" : "IPv6 address")
-                                     : (cidr ? "CIDR prefix" : "IP address"));
+  /* whole sentences: translations of "prefix" and "address" differ in
+   * gender and so in what goes before them */
+  if (!ok || (family != 0 && prefix.addr.family != family)) {
+    if (family == AF_INET)
+      return cidr ? bad (error, _ ("Field “%s” is not a valid IPv4 CIDR prefix"), name)
+                  : bad (error, _ ("Field “%s” is not a valid IPv4 address"), name);
+    if (family == AF_INET6)
+      return cidr ? bad (error, _ ("Field “%s” is not a valid IPv6 CIDR prefix"), name)
+                  : bad (error, _ ("Field “%s” is not a valid IPv6 address"), name);
+    return cidr ? bad (error, _ ("Field “%s” is not a valid CIDR prefix"), name)
+                : bad (error, _ ("Field “%s” is not a valid IP address"), name);
+  }
   g_free (*value);
   *value = g_strdup (cidr ? wstun_prefix_to_string (&prefix, buf)
                           : wstun_addr_to_string (&prefix.addr, buf));

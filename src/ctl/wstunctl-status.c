@@ -207,11 +207,21 @@ traffic (guint64 bytes, guint64 packets)
                           amount, (unsigned long long) packets);
 }
 
-/* "  label:       value"; the label is ours, the value already escaped */
+/* @text, then spaces up to @width characters: printf pads by bytes, and a
+ * translated label or heading ("état :", "ÉTAT") has more bytes than
+ * characters */
 static void
-print_field (const char *label, const char *value)
+print_padded (const char *text, glong width)
 {
-  g_print ("  %-15s %s\n", label, value);
+  glong length = g_utf8_strlen (text, -1);
+
+  g_print ("%s%*s", text, length < width ? (int) (width - length) : 0, "");
+}
+
+static glong
+max_length (glong width, const char *text)
+{
+  return MAX (width, g_utf8_strlen (text, -1));
 }
 
 void
@@ -237,24 +247,36 @@ wstunctl_print_connection (WstunExportedConnection *c)
   g_autofree char *failure = wstunctl_text (wstun_exported_connection_get_failure_reason (c), TRUE);
   g_autofree char *last_error = wstunctl_text (wstun_exported_connection_get_last_error (c), TRUE);
   g_autofree char *mtu = NULL;
+  glong width = 15;
 
   if (wstun_exported_connection_get_mtu (c) != 0)
     mtu = g_strdup_printf ("%u", wstun_exported_connection_get_mtu (c));
+  /* "  label:       value"; the labels are ours, the values escaped */
+  const char *fields[][2] = {
+    { _ ("state:"), state },
+    { _ ("owner:"), owner },
+    { _ ("relay:"), url },
+    { _ ("relay address:"), relay_address },
+    { _ ("interface:"), interface },
+    { _ ("address:"), address },
+    { _ ("MTU:"), mtu != NULL ? mtu : "-" },
+    { _ ("routes:"), routes },
+    { _ ("DNS:"), dns },
+    { _ ("received:"), rx },
+    { _ ("sent:"), tx },
+    { _ ("dropped:"), dropped },
+    { _ ("failure:"), failure },
+    { _ ("last error:"), last_error },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    width = max_length (width, fields[i][0]);
   g_print ("%s\n", path);
-  print_field (_ ("state:"), state);
-  print_field (_ ("owner:"), owner);
-  print_field (_ ("relay:"), url);
-  print_field (_ ("relay address:"), relay_address);
-  print_field (_ ("interface:"), interface);
-  print_field (_ ("address:"), address);
-  print_field (_ ("MTU:"), mtu != NULL ? mtu : "-");
-  print_field (_ ("routes:"), routes);
-  print_field (_ ("DNS:"), dns);
-  print_field (_ ("received:"), rx);
-  print_field (_ ("sent:"), tx);
-  print_field (_ ("dropped:"), dropped);
-  print_field (_ ("failure:"), failure);
-  print_field (_ ("last error:"), last_error);
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++) {
+    g_print ("  ");
+    print_padded (fields[i][0], width);
+    g_print (" %s\n", fields[i][1]);
+  }
 }
 
 int
@@ -302,13 +324,28 @@ wstunctl_status (WstunCtl *ctl, int argc, char **argv)
   return WSTUNCTL_EXIT_OK;
 }
 
+/* a line of wstunctl list: four padded columns and the last */
+static void
+print_row (const glong widths[4], const char *path, const char *state, const char *interface,
+           const char *address, const char *url)
+{
+  print_padded (path, widths[0]);
+  g_print ("  ");
+  print_padded (state, widths[1]);
+  g_print ("  ");
+  print_padded (interface, widths[2]);
+  g_print ("  ");
+  print_padded (address, widths[3]);
+  g_print ("  %s\n", url);
+}
+
 int
 wstunctl_list (WstunCtl *ctl, int argc, char **argv)
 {
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   g_autoptr (GPtrArray) connections = NULL;
   g_autoptr (GError) error = NULL;
-  int width = (int) strlen ("/org/wstun/connection/1");
+  glong width = (glong) strlen ("/org/wstun/connection/1");
 
   g_option_context_set_summary (context, _ ("List the connections, one a line."));
   if (!wstunctl_parse (context, ctl, &argc, &argv))
@@ -330,10 +367,13 @@ wstunctl_list (WstunCtl *ctl, int argc, char **argv)
     g_autofree char *path =
       wstunctl_text (g_dbus_proxy_get_object_path (connections->pdata[i]), TRUE);
 
-    width = MAX (width, (int) strlen (path));
+    width = max_length (width, path);
   }
-  g_print ("%-*s  %-13s  %-15s  %-32s  %s\n", width, _ ("CONNECTION"), _ ("STATE"), _ ("INTERFACE"),
-           _ ("ADDRESS"), _ ("RELAY"));
+  /* the columns are as wide as their longest value usually is, or their
+   * translated heading */
+  glong widths[] = { max_length (width, _ ("CONNECTION")), max_length (13, _ ("STATE")),
+                     max_length (15, _ ("INTERFACE")), max_length (32, _ ("ADDRESS")) };
+  print_row (widths, _ ("CONNECTION"), _ ("STATE"), _ ("INTERFACE"), _ ("ADDRESS"), _ ("RELAY"));
   for (guint i = 0; i < connections->len; i++) {
     WstunExportedConnection *c = connections->pdata[i];
     g_autofree char *path = wstunctl_text (g_dbus_proxy_get_object_path (G_DBUS_PROXY (c)), TRUE);
@@ -342,7 +382,7 @@ wstunctl_list (WstunCtl *ctl, int argc, char **argv)
     g_autofree char *address = addresses (c);
     g_autofree char *url = wstunctl_text (wstun_exported_connection_get_url (c), TRUE);
 
-    g_print ("%-*s  %-13s  %-15s  %-32s  %s\n", width, path, state, interface, address, url);
+    print_row (widths, path, state, interface, address, url);
   }
   return WSTUNCTL_EXIT_OK;
 }

@@ -81,9 +81,11 @@ wstunctl_get_connections (WstunCtl *ctl, GError **error)
     return NULL;
   owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (manager));
   if (owner == NULL) {
-    g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
-                 _ ("wstund is not running on the %s bus and could not be started"),
-                 ctl->bus_type == G_BUS_TYPE_SESSION ? "session" : "system");
+    g_set_error_literal (
+      error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
+      ctl->bus_type == G_BUS_TYPE_SESSION
+        ? _ ("wstund is not running on the session bus and could not be started")
+        : _ ("wstund is not running on the system bus and could not be started"));
     return NULL;
   }
   objects = g_dbus_object_manager_get_objects (manager);
@@ -168,7 +170,9 @@ usage (FILE *out)
   fprintf (out, "\n%s\n", _ ("Control wstun VPN connections of wstund (org.wstun)."));
   fprintf (out, "\n%s\n", _ ("Commands:"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %s %s\n      %s\n", commands[i].name, _ (commands[i].synopsis),
+    /* not _ (""), which is the catalogue's header */
+    fprintf (out, "  %s %s\n      %s\n", commands[i].name,
+             *commands[i].synopsis != '\0' ? _ (commands[i].synopsis) : "",
              _ (commands[i].description));
   fprintf (out, "\n%s\n",
            _ ("Without a command, wstunctl lists the connections.\n"
