@@ -169,11 +169,13 @@ usage (FILE *out)
   fprintf (out, "%s\n", _ ("Usage: wstunctl [--json] [--session] [COMMAND] [ARGUMENTS]"));
   fprintf (out, "\n%s\n", _ ("Control wstun VPN connections of wstund (org.wstun)."));
   fprintf (out, "\n%s\n", _ ("Commands:"));
-  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++) {
     /* not _ (""), which is the catalogue's header */
-    fprintf (out, "  %s %s\n      %s\n", commands[i].name,
-             *commands[i].synopsis != '\0' ? _ (commands[i].synopsis) : "",
-             _ (commands[i].description));
+    const char *synopsis = *commands[i].synopsis != '\0' ? _ (commands[i].synopsis) : NULL;
+
+    fprintf (out, "  %s%s%s\n      %s\n", commands[i].name, synopsis != NULL ? " " : "",
+             synopsis != NULL ? synopsis : "", _ (commands[i].description));
+  }
   fprintf (out, "\n%s\n",
            _ ("Without a command, wstunctl lists the connections.\n"
               "CONNECTION is an object path, its number, or its interface name.\n"
