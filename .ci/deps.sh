@@ -21,6 +21,9 @@ WSTUN_PACKAGES=(
   iproute2 iputils-ping iperf3 procps python3 python3-websockets
   # D-Bus tests: a mock polkitd; strace counts wstund's wakeups (tests/bench)
   python3-dbusmock python3-gi strace
+  # the test "translations" loads the libnm plugin into Python, as nmcli
+  # and GNOME Settings load it
+  gir1.2-nm-1.0
   # fuzzing (tests/fuzz): clang and its libFuzzer runtime
   clang libclang-rt-14-dev
   # NetworkManager tests (tests/nm): the real daemon and nmcli in a namespace
