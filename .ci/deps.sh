@@ -31,9 +31,13 @@ WSTUN_PACKAGES=(
   # starts nothing; with systemd it starts NetworkManager.service, which the
   # tests leave alone (their NetworkManager has its own namespaces and bus).
   network-manager util-linux
-  # the NetworkManager plugin (nm-plugin/, to come): libnm's headers and
-  # its vpnservicedir
-  libnm-dev
+  # the NetworkManager plugin (nm-plugin/): libnm's headers and its
+  # vpnservicedir; the auth dialog's keyring (libsecret) and its GTK 4
+  # window (libnma-gtk4's VPN password dialog)
+  libnm-dev libsecret-1-dev libgtk-4-dev libnma-gtk4-dev
+  # the auth dialog's keyring test: gnome-keyring on a private session bus;
+  # its window test: Xvfb, xdotool typing, xwd and PIL for the screenshot
+  gnome-keyring libsecret-tools xvfb xauth xdotool x11-apps python3-pil
 )
 
 wstun_install_deps() {

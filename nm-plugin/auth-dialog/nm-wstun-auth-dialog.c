@@ -4,14 +4,22 @@
  *
  * NetworkManager's agent runs it with -u UUID -n NAME -s SERVICE [-i]
  * [-r] [-t HINT]... and writes the connection's data and secrets on
- * stdin (DATA_KEY=/DATA_VAL=, SECRET_KEY=/SECRET_VAL=, DONE). With
- * --external-ui-mode it describes what to ask as a key file
+ * stdin (DATA_KEY=/DATA_VAL=, SECRET_KEY=/SECRET_VAL=, DONE).
+ *
+ * With --external-ui-mode it describes what to ask as a key file
  * ([VPN Plugin UI], then a group per secret) and the agent asks itself:
  * GNOME Shell in its own prompt, `nmcli --ask` in the terminal, `nmcli
- * ... passwd-file F` from the file. Otherwise it answers with the
- * secrets ("KEY\nVALUE\n" each, then an empty line), asking for a token
- * it does not have on the terminal when one is attached. Either way it
- * then waits for QUIT on stdin, as the protocol says. */
+ * ... passwd-file F` from the file.
+ *
+ * Otherwise it answers with the secrets ("KEY\nVALUE\n" each, then an
+ * empty line). A token kept by the user's agent (token-flags 1) is looked
+ * up in the keyring (libsecret); one that is missing, refused (-r) or
+ * never saved (token-flags 2) is asked for, when interaction is allowed
+ * (-i): in a window when there is a display, else on the terminal. A
+ * token typed for a connection whose agent keeps it is saved in the
+ * keyring. Without -i nobody is asked: it answers with what it has.
+ *
+ * Either way it then waits for QUIT on stdin, as the protocol says. */
 #include "config.h"
 
 #include <glib-unix.h>
@@ -19,11 +27,13 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
+#include <sys/select.h>
 #include <unistd.h>
 
 #include <NetworkManager.h>
 
+#include "nm-wstun-auth-keyring.h"
+#include "nm-wstun-auth-prompt.h"
 #include "nm-wstun-keys.h"
 #include "nm-wstun-settings.h"
 
@@ -62,14 +72,22 @@ hint_message (const Options *options)
   return NULL;
 }
 
+static NMSettingSecretFlags
+token_flags (GHashTable *data)
+{
+  NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
+
+  nm_vpn_service_plugin_get_secret_flags (data, NM_WSTUN_KEY_TOKEN, &flags);
+  return flags;
+}
+
 /* Whether the token must be asked for: not when the relay needs none,
  * nor when it is saved and was not refused (a reprompt) */
 static gboolean
 need_token (GHashTable *data, const char *token, const Options *options)
 {
-  NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
+  NMSettingSecretFlags flags = token_flags (data);
 
-  nm_vpn_service_plugin_get_secret_flags (data, NM_WSTUN_KEY_TOKEN, &flags);
   if (flags & NM_SETTING_SECRET_FLAG_NOT_REQUIRED)
     return FALSE;
   if (flags & NM_SETTING_SECRET_FLAG_NOT_SAVED)
@@ -98,11 +116,11 @@ print_external_ui (GHashTable *data, const char *token, const Options *options)
   g_key_file_set_integer (kf, "VPN Plugin UI", "Version", 2);
   g_key_file_set_string (kf, "VPN Plugin UI", "Description", description);
   g_key_file_set_string (kf, "VPN Plugin UI", "Title", _ ("Authenticate VPN"));
-  if (need_token (data, token, options)) {
+  if (!(token_flags (data) & NM_SETTING_SECRET_FLAG_NOT_REQUIRED)) {
     g_key_file_set_string (kf, NM_WSTUN_KEY_TOKEN, "Value", token != NULL ? token : "");
     g_key_file_set_string (kf, NM_WSTUN_KEY_TOKEN, "Label", _ ("Token:"));
     g_key_file_set_boolean (kf, NM_WSTUN_KEY_TOKEN, "IsSecret", TRUE);
-    g_key_file_set_boolean (kf, NM_WSTUN_KEY_TOKEN, "ShouldAsk", TRUE);
+    g_key_file_set_boolean (kf, NM_WSTUN_KEY_TOKEN, "ShouldAsk", need_token (data, token, options));
     g_key_file_set_boolean (kf, NM_WSTUN_KEY_TOKEN, "ForceEcho", FALSE);
   } else {
     /* nothing to ask: the agents take this to mean "no secrets needed" */
@@ -116,34 +134,20 @@ print_external_ui (GHashTable *data, const char *token, const Options *options)
   fflush (stdout);
 }
 
-/* The token from the terminal, without echo; NULL when there is none */
-static char *
-ask_terminal (const Options *options)
+/* A token the user typed is kept in their keyring when their agent keeps
+ * this connection's token (token-flags 1), never when it must be asked for
+ * every time */
+static void
+save_typed_token (GHashTable *data, const Options *options, const char *token)
 {
-  g_autofree char *prompt = prompt_text (options);
-  struct termios saved, quiet;
-  char line[NM_WSTUN_TOKEN_MAX + 2];
-  FILE *tty = fopen ("/dev/tty", "r+");
-  char *answer = NULL;
+  NMSettingSecretFlags flags = token_flags (data);
+  g_autoptr (GError) error = NULL;
 
-  if (tty == NULL)
-    return NULL;
-  fprintf (tty, "%s\n%s ", prompt, _ ("Token:"));
-  fflush (tty);
-  if (tcgetattr (fileno (tty), &saved) == 0) {
-    quiet = saved;
-    quiet.c_lflag &= ~(tcflag_t) ECHO;
-    tcsetattr (fileno (tty), TCSANOW, &quiet);
-  }
-  if (fgets (line, sizeof line, tty) != NULL) {
-    line[strcspn (line, "\r\n")] = '\0';
-    answer = g_strdup (line);
-  }
-  tcsetattr (fileno (tty), TCSANOW, &saved);
-  fputc ('\n', tty);
-  fclose (tty);
-  explicit_bzero (line, sizeof line);
-  return answer;
+  if (!(flags & NM_SETTING_SECRET_FLAG_AGENT_OWNED) || (flags & NM_SETTING_SECRET_FLAG_NOT_SAVED))
+    return;
+  if (!nm_wstun_keyring_store (options->uuid, options->name, token, &error))
+    g_printerr ("nm-wstun-auth-dialog: %s: %s\n", _ ("The token could not be saved"),
+                error->message);
 }
 
 /* Reads stdin until "QUIT" or the timeout: the agent says when it has
@@ -196,6 +200,7 @@ main (int argc, char **argv)
   g_autoptr (GHashTable) data = NULL;
   g_autoptr (GHashTable) secrets = NULL;
   g_autofree char *asked = NULL;
+  g_autofree char *kept = NULL;
   const char *token;
 
   setlocale (LC_ALL, "");
@@ -223,14 +228,25 @@ main (int argc, char **argv)
     return 1;
   }
   token = g_hash_table_lookup (secrets, NM_WSTUN_KEY_TOKEN);
+  /* the user's agent keeps it in their keyring */
+  if ((token == NULL || *token == '\0') &&
+      (token_flags (data) & NM_SETTING_SECRET_FLAG_AGENT_OWNED)) {
+    kept = nm_wstun_keyring_lookup (options.uuid);
+    token = kept;
+  }
 
   if (options.external_ui_mode) {
     print_external_ui (data, token, &options);
   } else {
-    if (need_token (data, token, &options)) {
-      if (!options.allow_interaction || (asked = ask_terminal (&options)) == NULL) {
+    if (need_token (data, token, &options) && options.allow_interaction) {
+      g_autofree char *message = prompt_text (&options);
+
+      asked = nm_wstun_prompt_window (_ ("Authenticate VPN"), message, token);
+      if (asked == NULL)
+        asked = nm_wstun_prompt_terminal (message);
+      if (asked == NULL) {
         g_printerr ("nm-wstun-auth-dialog: %s\n",
-                    _ ("The token is needed, and there is no way to ask for it here"));
+                    _ ("No token was given (cancelled, or no display and no terminal to ask on)"));
         return 1;
       }
       if (!nm_wstun_check_secret (NM_WSTUN_KEY_TOKEN, asked, &error)) {
@@ -238,8 +254,10 @@ main (int argc, char **argv)
         return 1;
       }
       token = asked;
+      save_typed_token (data, &options, token);
     }
-    if (token != NULL)
+    /* without -i nobody is asked: what there is goes back */
+    if (token != NULL && *token != '\0')
       printf ("%s\n%s\n", NM_WSTUN_KEY_TOKEN, token);
     printf ("\n\n");
     fflush (stdout);
@@ -247,5 +265,7 @@ main (int argc, char **argv)
   wait_for_quit ();
   if (asked != NULL)
     explicit_bzero (asked, strlen (asked));
+  if (kept != NULL)
+    explicit_bzero (kept, strlen (kept));
   return 0;
 }
