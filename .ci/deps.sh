@@ -28,6 +28,13 @@ WSTUN_PACKAGES=(
   # the NetworkManager plugin (nm-plugin/, to come): libnm's headers and
   # its vpnservicedir
   libnm-dev
+  # its editors: GTK3 and libnma (nm-connection-editor), GTK4 and
+  # libnma-gtk4 (GNOME Settings); gtk4-builder-tool (libgtk-4-bin) derives
+  # the GTK4 .ui from the GTK3 one
+  libnma-dev libnma-gtk4-dev libgtk-3-dev libgtk-4-dev libgtk-4-bin
+  # the editors' tests (tests/gui): a real X server, and the SVG loader
+  # that draws the icons (GTK only recommends it)
+  xvfb xauth librsvg2-common
 )
 
 wstun_install_deps() {
