@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <NetworkManager.h>
 #include <nma-ui-utils.h>
@@ -207,6 +208,21 @@ assert_accessible_invalid (GtkWidget *field, gboolean invalid)
     g_error ("%s: accessible state invalid is %s", widget_id (field), diff);
 }
 
+/* The file chooser dialog that GtkFileChooserNative opens without a portal */
+static GtkWidget *
+find_file_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels (); /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+    if (GTK_IS_FILE_CHOOSER_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+      return GTK_WIDGET (window);
+  }
+  return NULL;
+}
+
 /* Activates @label's mnemonic as its key would */
 static void
 activate_mnemonic (GtkWidget *window, GtkWidget *label)
@@ -374,6 +390,19 @@ assert_accessible_invalid (GtkWidget *field, gboolean invalid)
 {
   (void) field;
   (void) invalid; /* ATK gets no "invalid" state from GTK3 widgets */
+}
+
+/* The file chooser dialog that GtkFileChooserNative opens without a portal */
+static GtkWidget *
+find_file_chooser (void)
+{
+  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next) {
+    if (GTK_IS_FILE_CHOOSER_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+  }
+  return NULL;
 }
 
 /* Activates @label's mnemonic as Alt and its key would */
@@ -781,6 +810,77 @@ test_token_storage (void)
   hide_editor (&shown);
 }
 
+static gboolean
+file_chooser_shown (gpointer data)
+{
+  (void) data;
+  return find_file_chooser () != NULL;
+}
+
+/* The chooser has @data selected: its folder is loaded */
+static gboolean
+file_chooser_selects (gpointer data)
+{
+  g_autoptr (GFile) selected = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (find_file_chooser ()));
+
+  return selected != NULL && g_file_equal (selected, data);
+}
+
+static gboolean
+file_chooser_gone (gpointer data)
+{
+  (void) data;
+  return find_file_chooser () == NULL;
+}
+
+/* "Choose…" opens a file chooser over the editor's window, and the file
+ * chosen is the CA file */
+static void
+test_ca_chooser (void)
+{
+  g_autoptr (NMConnection) connection = sample_connection ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("wstun-gui-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr (GFile) file = NULL;
+  GtkWidget *chooser;
+  Shown shown;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "office-ca.pem", NULL);
+  g_assert_true (g_file_set_contents (path, "-----BEGIN CERTIFICATE-----\n", -1, NULL));
+  file = g_file_new_for_path (path);
+
+  show_editor (&shown, connection);
+  gtk_widget_activate (find (shown.widget, "ca_button"));
+  iterate (file_chooser_shown, NULL);
+  chooser = find_file_chooser ();
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (chooser)) == GTK_WINDOW (shown.window));
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (chooser)));
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, NULL));
+  iterate (file_chooser_selects, file);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  iterate (file_chooser_gone, NULL);
+  g_assert_cmpstr (get_text (find (shown.widget, "ca_entry")), ==, path);
+  assert_accepted (&shown, connection);
+  g_assert_cmpstr (
+    nm_setting_vpn_get_data_item (nm_connection_get_setting_vpn (connection), NM_WSTUN_KEY_CA_FILE),
+    ==, path);
+
+  /* opens on the file in the entry; cancelled, the entry stays as it is
+   * (once the chooser is loaded: GTK 4.8 reports its cancelled loading in
+   * a dialog of its own) */
+  gtk_widget_activate (find (shown.widget, "ca_button"));
+  iterate (file_chooser_shown, NULL);
+  iterate (file_chooser_selects, file);
+  gtk_dialog_response (GTK_DIALOG (find_file_chooser ()), GTK_RESPONSE_CANCEL);
+  iterate (file_chooser_gone, NULL);
+  g_assert_cmpstr (get_text (find (shown.widget, "ca_entry")), ==, path);
+  hide_editor (&shown);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 collect_mnemonics (GtkWidget *widget, gpointer data)
 {
@@ -946,6 +1046,7 @@ main (int argc, char **argv)
   g_test_add_func ("/editor/" TOOLKIT "/validation", test_validation);
   g_test_add_func ("/editor/" TOOLKIT "/new", test_new);
   g_test_add_func ("/editor/" TOOLKIT "/token-storage", test_token_storage);
+  g_test_add_func ("/editor/" TOOLKIT "/ca-chooser", test_ca_chooser);
   g_test_add_func ("/editor/" TOOLKIT "/keyboard-accessible", test_keyboard_accessible);
   g_test_add_func ("/editor/" TOOLKIT "/translation", test_translation);
   return g_test_run ();

@@ -12,14 +12,22 @@
 set -u
 prog=$1
 builddir=${WSTUN_BUILDDIR:?WSTUN_BUILDDIR is the build directory}
-if ! command -v xvfb-run >/dev/null; then
-  echo "SKIP: no xvfb-run (Debian: xvfb)"
-  exit 77
-fi
+for tool in xvfb-run dbus-run-session; do
+  if ! command -v $tool >/dev/null; then
+    echo "SKIP: no $tool (Debian: xvfb, dbus-daemon)"
+    exit 77
+  fi
+done
 shots=$builddir/tests/gui
 mkdir -p "$shots"
-err=$(mktemp)
-trap 'rm -f "$err"' EXIT
+# a home of its own: the file chooser records recent files, GTK caches;
+# a session bus of its own (dbus-run-session), gone with the test
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+err=$tmp/stderr
+mkdir -m 0700 "$tmp/runtime"
+export XDG_DATA_HOME=$tmp/data XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache \
+  XDG_RUNTIME_DIR=$tmp/runtime
 
 run() { # run LANGUAGE
   local lang=$1 rc
@@ -27,10 +35,11 @@ run() { # run LANGUAGE
   # NO_AT_BRIDGE, GTK_A11Y=test: no accessibility bus here (GTK4's test
   # context lets the program check relations and states); GSK_RENDERER:
   # Xvfb has no GPU; GSETTINGS_BACKEND: no dconf
-  env -u WAYLAND_DISPLAY GDK_BACKEND=x11 G_DEBUG=fatal-warnings \
+  env -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS GDK_BACKEND=x11 G_DEBUG=fatal-warnings \
     GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 GTK_A11Y=test GSK_RENDERER=cairo \
     LC_ALL=C.UTF-8 LANGUAGE="$lang" WSTUN_TEST_LANG="$lang" WSTUN_SCREENSHOT_DIR="$shots" \
     WSTUN_LOCALEDIR="$builddir/po" \
+    dbus-run-session -- \
     xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp" "$prog" 2>"$err"
   rc=$?
   cat "$err" >&2
