@@ -124,6 +124,11 @@ def main():
             "nm-wstun-service": os.path.join(options["prefix"], options["libexecdir"]),
             "nm-wstun-auth-dialog": os.path.join(options["prefix"], options["libexecdir"]),
         })
+        # its editors, when built: beside the plugin, which loads them from
+        # its own directory
+        for editor in ("libnm-vpn-plugin-wstun-editor.so", "libnm-gtk4-vpn-plugin-wstun-editor.so"):
+            if editor in installed:
+                places[editor] = places["libnm-vpn-plugin-wstun.so"]
     # and every file under the prefix: --prefix /usr/local or a test
     # directory holds all of them
     for source, dest in installed.items():
