@@ -481,15 +481,24 @@ build (NMWstunEditor *self, NMConnection *connection, GError **error)
   fill (self, connection);
   check_fields (self, NULL); /* a stored value that is wrong shows at once */
 
-  g_signal_connect_swapped (self->url_entry, "changed", G_CALLBACK (field_changed), self);
-  g_signal_connect_swapped (self->token_entry, "changed", G_CALLBACK (field_changed), self);
-  g_signal_connect_swapped (self->ca_entry, "changed", G_CALLBACK (field_changed), self);
-  g_signal_connect_swapped (self->pin_entry, "changed", G_CALLBACK (field_changed), self);
-  g_signal_connect_swapped (self->mtu_spin, "changed", G_CALLBACK (field_changed), self);
-  g_signal_connect_swapped (self->mtu_spin, "value-changed", G_CALLBACK (field_changed), self);
-  g_signal_connect (get (self, "show_token_check"), "toggled", G_CALLBACK (show_token_toggled),
-                    self);
-  g_signal_connect (get (self, "ca_button"), "clicked", G_CALLBACK (ca_button_clicked), self);
+  /* the widgets may outlive the editor in the caller's dialog: the
+   * handlers go with the editor */
+  g_signal_connect_object (self->url_entry, "changed", G_CALLBACK (field_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->token_entry, "changed", G_CALLBACK (field_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->ca_entry, "changed", G_CALLBACK (field_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->pin_entry, "changed", G_CALLBACK (field_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->mtu_spin, "changed", G_CALLBACK (field_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->mtu_spin, "value-changed", G_CALLBACK (field_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (get (self, "show_token_check"), "toggled",
+                           G_CALLBACK (show_token_toggled), self, 0);
+  g_signal_connect_object (get (self, "ca_button"), "clicked", G_CALLBACK (ca_button_clicked), self,
+                           0);
   return TRUE;
 }
 

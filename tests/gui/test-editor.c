@@ -764,6 +764,10 @@ test_new (void)
   g_assert_null (nm_setting_vpn_get_secret (NM_SETTING_VPN (s_vpn), NM_WSTUN_KEY_TOKEN));
   /* url and token-flags, nothing else */
   g_assert_cmpuint (nm_setting_vpn_get_num_data_items (NM_SETTING_VPN (s_vpn)), ==, 2);
+
+  /* the caller drops the editor before its dialog: the fields stay usable */
+  g_clear_object (&shown.editor);
+  set_text (find (shown.widget, "url_entry"), "ws://");
   hide_editor (&shown);
 }
 
