@@ -32,12 +32,18 @@ WSTUN_PACKAGES=(
   # tests leave alone (their NetworkManager has its own namespaces and bus).
   network-manager util-linux
   # the NetworkManager plugin (nm-plugin/): libnm's headers and its
-  # vpnservicedir; the auth dialog's keyring (libsecret) and its GTK 4
-  # window (libnma-gtk4's VPN password dialog)
-  libnm-dev libsecret-1-dev libgtk-4-dev libnma-gtk4-dev
-  # the auth dialog's keyring test: gnome-keyring on a private session bus;
-  # its window test: Xvfb, xdotool typing, xwd and PIL for the screenshot
-  gnome-keyring libsecret-tools xvfb xauth xdotool x11-apps python3-pil
+  # vpnservicedir; the auth dialog's keyring (libsecret) and its GTK 4 window
+  libnm-dev libsecret-1-dev
+  # its editors: GTK3 and libnma (nm-connection-editor), GTK4 and
+  # libnma-gtk4 (GNOME Settings); gtk4-builder-tool (libgtk-4-bin) derives
+  # the GTK4 .ui from the GTK3 one
+  libnma-dev libnma-gtk4-dev libgtk-3-dev libgtk-4-dev libgtk-4-bin
+  # the GUI tests (tests/gui): a real X server, the SVG loader that draws
+  # the icons (GTK only recommends it), xdotool typing into the auth
+  # dialog, xwd and PIL for its screenshot
+  xvfb xauth librsvg2-common xdotool x11-apps python3-pil
+  # the auth dialog's keyring test: gnome-keyring on a private session bus
+  gnome-keyring libsecret-tools
 )
 
 wstun_install_deps() {

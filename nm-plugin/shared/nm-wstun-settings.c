@@ -10,6 +10,9 @@
 
 typedef gboolean (*CheckFunc) (const char *key, const char *value, GError **error);
 
+/* Translators: %s are a vpn.data key and what is wrong with its value */
+#define INVALID_FORMAT N_ ("Invalid wstun setting “%s”: %s")
+
 static gboolean G_GNUC_PRINTF (3, 4)
   invalid (GError **error, const char *key, const char *format, ...)
 {
@@ -19,9 +22,25 @@ static gboolean G_GNUC_PRINTF (3, 4)
   va_start (args, format);
   why = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (error, NM_CONNECTION_ERROR, NM_CONNECTION_ERROR_INVALID_PROPERTY,
-               _ ("Invalid wstun setting “%s”: %s"), key, why);
+  g_set_error (error, NM_CONNECTION_ERROR, NM_CONNECTION_ERROR_INVALID_PROPERTY, _ (INVALID_FORMAT),
+               key, why);
   return FALSE;
+}
+
+const char *
+nm_wstun_check_reason (const GError *error, const char *key)
+{
+  g_autofree char *start = NULL;
+
+  g_return_val_if_fail (error != NULL && key != NULL, NULL);
+
+  /* the message with an empty reason is what comes before the reason
+   * (unless a translation puts the reason first: then all of it) */
+  start = g_strdup_printf (_ (INVALID_FORMAT), key, "");
+  if (*start != '\0' && g_str_has_prefix (error->message, start) &&
+      error->message[strlen (start)] != '\0')
+    return error->message + strlen (start);
+  return error->message;
 }
 
 /* C0, DEL, C1, U+2028/9: they forge log lines and drive terminals */

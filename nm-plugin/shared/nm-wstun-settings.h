@@ -19,6 +19,12 @@ gboolean nm_wstun_check_secret (const char *key, const char *value, GError **err
 /* Checks every data and secret item of @s_vpn, and that url is there. */
 gboolean nm_wstun_check_setting (NMSettingVpn *s_vpn, GError **error);
 
+/* What is wrong, from an error of nm_wstun_check_data_item() or
+ * nm_wstun_check_secret() for @key, without the "Invalid wstun setting
+ * “KEY”:" before it: what the editor shows under the field. Points into
+ * @error's message (all of it when it has no such start). */
+const char *nm_wstun_check_reason (const GError *error, const char *key);
+
 /* The pin in its bare base64 form (a "pin-sha256:" or "sha256//" prefix
  * taken off), or NULL when @pin is no base64 SHA-256 hash. */
 char *nm_wstun_normalize_pin (const char *pin);

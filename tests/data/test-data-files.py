@@ -126,6 +126,11 @@ def main():
             "org.wstun.NetworkManagerPlugin.metainfo.xml": os.path.join(options["prefix"], options["datadir"],
                                                                         "metainfo"),
         })
+        # its editors, when built: beside the plugin, which loads them from
+        # its own directory
+        for editor in ("libnm-vpn-plugin-wstun-editor.so", "libnm-gtk4-vpn-plugin-wstun-editor.so"):
+            if editor in installed:
+                places[editor] = places["libnm-vpn-plugin-wstun.so"]
     # and every file under the prefix: --prefix /usr/local or a test
     # directory holds all of them
     for source, dest in installed.items():

@@ -234,9 +234,21 @@ test_settings (void)
 
     if (ok != cases[i].ok)
       g_error ("%s=%s: %s", cases[i].key, cases[i].value, ok ? "accepted" : error->message);
-    if (!ok)
+    if (!ok) {
+      const char *reason = nm_wstun_check_reason (error, cases[i].key);
+
       g_assert_true (
         g_error_matches (error, NM_CONNECTION_ERROR, NM_CONNECTION_ERROR_INVALID_PROPERTY));
+      /* what the editor shows under the field: the message's end */
+      g_assert_true (g_str_has_suffix (error->message, reason));
+      g_assert_cmpuint (strlen (reason), <, strlen (error->message));
+      g_assert_null (strstr (reason, "Invalid wstun setting"));
+    }
+  }
+  {
+    GError other = { .message = (char *) "something else" };
+
+    g_assert_cmpstr (nm_wstun_check_reason (&other, "url"), ==, "something else");
   }
   g_assert_true (nm_wstun_check_secret ("token", "wst_x", NULL));
   g_assert_true (nm_wstun_check_secret ("token", "", NULL));
