@@ -16,6 +16,7 @@
 #include "wstun-pin.h"
 #include "wstun-printable.h"
 #include "wstun-tun.h"
+#include "wstun-ws-takeover.h"
 #include "wstun-ws.h"
 
 /* From start to the relay's config; covers DNS, TCP, TLS and hello. */
@@ -586,29 +587,6 @@ send_hello (WstunConnection *self)
   wstun_ws_send_text (self->ws, json, -1);
 }
 
-/* libsoup 3 has no public call to take over a client WebSocket's stream
- * (the server side has soup_server_message_steal_connection()). Before the
- * first send, the connection's only sources are the ones it keyed on
- * itself; detaching them leaves the object inert while we keep it alive. */
-static GIOStream *
-take_over_stream (SoupWebsocketConnection *conn, GError **error)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-  GSource *source;
-  guint n = 0;
-
-  while ((source = g_main_context_find_source_by_user_data (context, conn)) != NULL) {
-    g_source_destroy (source);
-    n++;
-  }
-  if (n == 0) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_FAILED,
-                 _ ("Cannot take over the WebSocket stream from this libsoup version"));
-    return NULL;
-  }
-  return soup_websocket_connection_get_io_stream (conn);
-}
-
 /* ---- handshake: TLS, token ------------------------------------------- */
 
 static char *
@@ -829,7 +807,7 @@ on_websocket_connected (GObject *source, GAsyncResult *result, gpointer user_dat
     fail (self, WSTUN_FAILURE_PROTOCOL, msg);
     return;
   }
-  stream = take_over_stream (conn, &error);
+  stream = wstun_ws_take_over (conn, &error);
   if (stream == NULL) {
     fail (self, WSTUN_FAILURE_INTERNAL, error->message);
     return;

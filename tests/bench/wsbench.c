@@ -29,6 +29,7 @@
 #include <sys/resource.h>
 
 #include "wstun-error.h"
+#include "wstun-ws-takeover.h"
 #include "wstun-ws.h"
 
 /* Largest message every end accepts: above every size the ladder sends and
@@ -372,26 +373,6 @@ static SoupSession *client_session;
 static SoupWebsocketConnection *client_conn;
 static WstunWs *client_ws;
 
-/* Copied from src/client/wstun-connection.c; keep in sync. */
-static GIOStream *
-take_over_stream (SoupWebsocketConnection *soup_conn, GError **error)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-  GSource *source;
-  guint n = 0;
-
-  while ((source = g_main_context_find_source_by_user_data (context, soup_conn)) != NULL) {
-    g_source_destroy (source);
-    n++;
-  }
-  if (n == 0) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_FAILED,
-                 "Cannot take over the WebSocket stream from this libsoup version");
-    return NULL;
-  }
-  return soup_websocket_connection_get_io_stream (soup_conn);
-}
-
 static gboolean
 connect_client (GAsyncReadyCallback callback)
 {
@@ -430,7 +411,7 @@ finish_connect (GAsyncResult *result, const WstunWsCallbacks *callbacks)
   if (framer == FRAMER_SOUP)
     return TRUE;
 
-  stream = take_over_stream (client_conn, &error);
+  stream = wstun_ws_take_over (client_conn, &error);
   if (stream == NULL) {
     fail ("%s", error->message);
     return FALSE;

@@ -23,6 +23,7 @@
 #include <libsoup/soup.h>
 
 #include "wstun-error.h"
+#include "wstun-ws-takeover.h"
 #include "wstun-ws.h"
 
 #define SUBPROTOCOL "wstun.v1"
@@ -520,7 +521,7 @@ setup_our_server (Fixture *f, gconstpointer data)
 }
 
 /* B: libsoup's own server end, and the client's way of taking over the
- * stream (take_over_stream() in src/client/wstun-connection.c). */
+ * stream (wstun_ws_take_over(), src/common/wstun-ws-takeover.c). */
 
 static void
 on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
@@ -535,27 +536,6 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   theirs_attach (&f->theirs, conn);
   if (f->server_sends_first)
     soup_websocket_connection_send_text (conn, "first");
-}
-
-/* Copied from src/client/wstun-connection.c (less the translation); keep
- * in sync. */
-static GIOStream *
-take_over_stream (SoupWebsocketConnection *conn, GError **error)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-  GSource *source;
-  guint n = 0;
-
-  while ((source = g_main_context_find_source_by_user_data (context, conn)) != NULL) {
-    g_source_destroy (source);
-    n++;
-  }
-  if (n == 0) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_FAILED,
-                 "Cannot take over the WebSocket stream from this libsoup version");
-    return NULL;
-  }
-  return soup_websocket_connection_get_io_stream (conn);
 }
 
 /* qdata is released at finalization (after dispose, which libsoup ends by
@@ -581,7 +561,7 @@ on_our_client_connected (GObject *source, GAsyncResult *result, gpointer user_da
   /* our framer speaks no extension: none may have been negotiated */
   g_assert_null (soup_websocket_connection_get_extensions (f->shell));
   g_object_set_data_full (G_OBJECT (f->shell), "test-fixture", f, on_shell_finalized);
-  stream = take_over_stream (f->shell, &error);
+  stream = wstun_ws_take_over (f->shell, &error);
   g_assert_no_error (error);
   ours_start (&f->ours, stream, WSTUN_WS_ROLE_CLIENT);
   f->connect_done = TRUE;
