@@ -3,34 +3,38 @@
 
 #include "wstun-connection.h"
 
-#include <errno.h>
-#include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <libsoup/soup.h>
-#include <unistd.h>
+#include <string.h>
 
+#include "wstun-client-enums.h"
 #include "wstun-control.h"
 #include "wstun-error.h"
-#include "wstun-frame.h"
+#include "wstun-handshake.h"
 #include "wstun-netlink.h"
 #include "wstun-pin.h"
 #include "wstun-printable.h"
 #include "wstun-tun.h"
-#include "wstun-ws-takeover.h"
 #include "wstun-ws.h"
 
-/* From start to the relay's config; covers DNS, TCP, TLS and hello. */
+/* From an attempt's start to the relay's config; covers DNS, TCP, TLS and
+ * hello. */
 #define HANDSHAKE_TIMEOUT_SECONDS 15
-/* TUN reads per wakeup before yielding to the socket side. */
-#define MAX_TUN_READS 256
-/* A read must never truncate a packet, whatever the device MTU is. */
-#define TUN_READ_ROOM     WSTUN_PACKET_MAX
-#define CLIENT_BACKLOG    (1024 * 1024)
-#define LOG_INTERVAL_USEC (10 * G_USEC_PER_SEC)
+#define CLIENT_BACKLOG            (1024 * 1024)
+/* Reconnection backoff (documented in wstun-connection.h and README) */
+#define RETRY_FIRST_MSEC   500
+#define RETRY_MAX_MSEC     30000
+#define RETRY_RESTART_MSEC 250
+/* How long a relay's "restarting" (1012) keeps the quick retries: a relay
+ * upgrade that takes longer is an outage, with the usual backoff. */
+#define RESTART_WINDOW_USEC (60 * G_USEC_PER_SEC)
+/* Route changes come in bursts (an address, then its routes): look once
+ * they have settled. */
+#define NETWORK_SETTLE_MSEC 200
 
 struct _WstunConnection {
   GObject parent_instance;
 
+  /* settings */
   char *url;
   char *interface_wish;
   char *token;
@@ -38,23 +42,38 @@ struct _WstunConnection {
   char *pin_sha256;
   gboolean manage_ip;
   guint mtu_wish;
+  gboolean reconnect;
 
   WstunConnectionState state;
   gboolean stopping;
-  SoupSession *session;
+
+  /* the attempt in progress, then the session it made */
   GCancellable *cancellable;
-  SoupMessage *msg;                /* the upgrade request, during the handshake */
-  GTlsCertificateFlags tls_errors; /* why the relay's certificate was refused */
-  char *peer_pin;                  /* pin of the certificate the relay showed */
-  gboolean pin_matched;
-  SoupWebsocketConnection *soup_conn; /* did the upgrade; inert afterwards */
+  GSource *attempt_timeout;
+  WstunHandshake *handshake; /* owns the stream under ws */
   WstunWs *ws;
-  GSource *handshake_timeout;
+  gboolean configured;       /* ws got its config: a session, not an attempt */
+  WstunFailure said_failure; /* what the relay said before closing */
+  char *said_message;
+  GInetAddress *local_address; /* our end of the TCP connection ... */
+  GSocketAddress *remote;      /* ... and the relay's last one, for the route check */
 
+  /* reconnection */
+  GSource *retry_source;
+  guint attempt;            /* since the session was lost */
+  gint64 restarting_till;   /* monotonic: the relay said it is restarting */
+  gboolean retry_now;       /* the network changed: no pause */
+  GInetAddress *lost_route; /* route_source() when it was lost; NULL: none */
+  char *resume;             /* resume id from the relay's last config */
+  gboolean ask_addresses;   /* wish for the previous addresses */
+  guint reconnects;
+  GNetworkMonitor *monitor;
+  GSource *network_check;
+
+  WstunPump *pump;
   WstunTun *tun;
-  GSource *tun_source;
-  WstunBatch *tx;
 
+  /* what D-Bus shows */
   char *interface;
   char *address4;
   char *address6;
@@ -64,10 +83,6 @@ struct _WstunConnection {
   char *last_error;
   WstunFailure failure;
   char *relay_address;
-  WstunConnectionStats stats;
-  gint64 last_complaint;
-  GSource *stats_timer; /* runs while the counters move: "stats-changed" */
-  WstunConnectionStats stats_reported;
 };
 
 enum {
@@ -94,60 +109,33 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (WstunConnection, wstun_connection, G_TYPE_OBJECT)
 
-static void teardown (WstunConnection *self);
+static void begin_attempt (WstunConnection *self);
 
 const char *
 wstun_connection_state_to_string (WstunConnectionState state)
 {
-  switch (state) {
-  case WSTUN_CONNECTION_STATE_DISCONNECTED:
-    return "disconnected";
-  case WSTUN_CONNECTION_STATE_CONNECTING:
-    return "connecting";
-  case WSTUN_CONNECTION_STATE_CONNECTED:
-    return "connected";
-  case WSTUN_CONNECTION_STATE_RECONNECTING:
-    return "reconnecting";
-  case WSTUN_CONNECTION_STATE_DISCONNECTING:
-    return "disconnecting";
-  case WSTUN_CONNECTION_STATE_FAILED:
-    return "failed";
-  default:
-    return "unknown";
-  }
+  g_autoptr (GEnumClass) klass = g_type_class_ref (WSTUN_TYPE_CONNECTION_STATE);
+  GEnumValue *value = g_enum_get_value (klass, state);
+
+  return value != NULL ? value->value_nick : "unknown";
 }
 
-const char *
-wstun_failure_to_string (WstunFailure failure)
+guint
+wstun_connection_retry_delay (guint attempt, gboolean restarting, double random)
 {
-  switch (failure) {
-  case WSTUN_FAILURE_NONE:
-    return "";
-  case WSTUN_FAILURE_AUTH_FAILED:
-    return "auth-failed";
-  case WSTUN_FAILURE_TLS_UNTRUSTED:
-    return "tls-untrusted";
-  case WSTUN_FAILURE_TLS_PIN_MISMATCH:
-    return "tls-pin-mismatch";
-  case WSTUN_FAILURE_TLS_EXPIRED:
-    return "tls-expired";
-  case WSTUN_FAILURE_UNREACHABLE:
-    return "unreachable";
-  case WSTUN_FAILURE_TIMEOUT:
-    return "timeout";
-  case WSTUN_FAILURE_REFUSED:
-    return "refused";
-  case WSTUN_FAILURE_RELAY_CLOSED:
-    return "relay-closed";
-  case WSTUN_FAILURE_PROTOCOL:
-    return "protocol";
-  case WSTUN_FAILURE_DEVICE:
-    return "device";
-  case WSTUN_FAILURE_INTERNAL:
-  default:
-    return "internal";
-  }
+  guint delay = RETRY_MAX_MSEC;
+
+  random = CLAMP (random, 0.0, 1.0);
+  if (restarting) /* the relay is back in a moment: come back at once */
+    return attempt == 0 ? random * RETRY_RESTART_MSEC
+                        : RETRY_RESTART_MSEC + random * RETRY_RESTART_MSEC;
+  if (attempt < 16)
+    delay = MIN ((guint) RETRY_FIRST_MSEC << attempt, (guint) RETRY_MAX_MSEC);
+  /* half to all of it: clients that lost the same relay spread out */
+  return delay / 2 + random * (delay / 2);
 }
+
+/* ---- what is shown ---------------------------------------------------- */
 
 static void
 set_state (WstunConnection *self, WstunConnectionState state)
@@ -180,6 +168,15 @@ set_strv (WstunConnection *self, GStrv *field, const char *const *value, GParamS
   g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 
+static void
+set_mtu (WstunConnection *self, guint mtu)
+{
+  if (self->mtu == mtu)
+    return;
+  self->mtu = mtu;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MTU]);
+}
+
 /* LastError and FailureReason change together: @failure is
  * WSTUN_FAILURE_NONE exactly when @message is NULL. */
 static void
@@ -202,19 +199,52 @@ destroy_source (GSource **source)
   }
 }
 
-static void G_GNUC_PRINTF (2, 3) complain (WstunConnection *self, const char *format, ...)
+static GSource *
+add_timeout (guint msec, GSourceFunc func, gpointer data)
 {
-  gint64 now = g_get_monotonic_time ();
-  g_autofree char *msg = NULL;
-  va_list args;
+  GSource *source = g_timeout_source_new (msec);
 
-  if (self->last_complaint != 0 && now - self->last_complaint < LOG_INTERVAL_USEC)
-    return;
-  self->last_complaint = now;
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_warning ("%s: %s", self->url, msg);
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
+}
+
+/* ---- ending ------------------------------------------------------------ */
+
+/* The relay connection or the attempt at one goes; the device stays. */
+static void
+drop_relay (WstunConnection *self)
+{
+  destroy_source (&self->attempt_timeout);
+  if (self->cancellable != NULL) {
+    g_cancellable_cancel (self->cancellable);
+    g_clear_object (&self->cancellable);
+  }
+  wstun_pump_set_ws (self->pump, NULL);
+  if (self->ws != NULL) {
+    wstun_ws_detach (self->ws);
+    g_clear_object (&self->ws);
+  }
+  g_clear_pointer (&self->handshake, wstun_handshake_free);
+  g_clear_object (&self->local_address);
+  g_clear_pointer (&self->said_message, g_free);
+  self->said_failure = WSTUN_FAILURE_NONE;
+  self->configured = FALSE;
+}
+
+/* Releases everything the session holds; the TUN device disappears. */
+static void
+teardown (WstunConnection *self)
+{
+  drop_relay (self);
+  destroy_source (&self->retry_source);
+  destroy_source (&self->network_check);
+  wstun_pump_set_tun (self->pump, NULL);
+  g_clear_object (&self->tun);
+  g_clear_pointer (&self->resume, g_free);
+  g_clear_object (&self->remote);
+  g_clear_object (&self->lost_route);
+  set_string (self, &self->interface, NULL, props[PROP_INTERFACE]);
 }
 
 /* Disconnected on request: nothing of the tunnel is left to describe (a
@@ -224,15 +254,13 @@ set_disconnected (WstunConnection *self)
 {
   static const char *const none[] = { NULL };
 
+  teardown (self);
   set_string (self, &self->address4, NULL, props[PROP_ADDRESS4]);
   set_string (self, &self->address6, NULL, props[PROP_ADDRESS6]);
   set_string (self, &self->relay_address, NULL, props[PROP_RELAY_ADDRESS]);
   set_strv (self, &self->routes, none, props[PROP_ROUTES]);
   set_strv (self, &self->dns, none, props[PROP_DNS]);
-  if (self->mtu != 0) {
-    self->mtu = 0;
-    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MTU]);
-  }
+  set_mtu (self, 0);
   set_state (self, WSTUN_CONNECTION_STATE_DISCONNECTED);
 }
 
@@ -240,176 +268,183 @@ set_disconnected (WstunConnection *self)
 static void
 fail (WstunConnection *self, WstunFailure failure, const char *message)
 {
+  g_warning ("%s: %s", self->url, message);
   set_last_error (self, failure, message);
-  teardown (self);
-  if (self->stopping)
+  if (self->stopping) {
     set_disconnected (self);
-  else
-    set_state (self, WSTUN_CONNECTION_STATE_FAILED);
+    return;
+  }
+  teardown (self);
+  set_state (self, WSTUN_CONNECTION_STATE_FAILED);
 }
 
-/* ---- counters: "stats-changed" at most once a second while they move -- */
+/* ---- reconnecting -------------------------------------------------------- */
 
 static gboolean
-on_stats_tick (gpointer user_data)
+on_retry (gpointer user_data)
 {
   WstunConnection *self = user_data;
-  const WstunConnectionStats *now = &self->stats, *then = &self->stats_reported;
 
-  if (now->rx_packets == then->rx_packets && now->tx_packets == then->tx_packets &&
-      now->rx_bytes == then->rx_bytes && now->tx_bytes == then->tx_bytes &&
-      now->dropped_packets == then->dropped_packets) {
-    /* no traffic since the last tick: sleep until the next packet */
-    g_clear_pointer (&self->stats_timer, g_source_unref);
-    return G_SOURCE_REMOVE;
-  }
-  self->stats_reported = self->stats;
-  g_signal_emit (self, signals[SIGNAL_STATS_CHANGED], 0);
-  return G_SOURCE_CONTINUE;
+  g_clear_pointer (&self->retry_source, g_source_unref);
+  begin_attempt (self);
+  return G_SOURCE_REMOVE;
 }
-
-/* Called where the counters may have changed; costs a test per burst. */
-static void
-stats_touched (WstunConnection *self)
-{
-  if (self->stats_timer != NULL)
-    return;
-  self->stats_timer = g_timeout_source_new_seconds (1);
-  g_source_set_callback (self->stats_timer, on_stats_tick, self, NULL);
-  g_source_attach (self->stats_timer, g_main_context_get_thread_default ());
-}
-
-/* ---- data path: TUN -> relay ----------------------------------------- */
-
-static gboolean on_tun_readable (int fd, GIOCondition condition, gpointer user_data);
 
 static void
-watch_tun (WstunConnection *self)
+schedule_retry (WstunConnection *self)
 {
-  if (self->tun_source != NULL || self->tun == NULL)
+  gboolean restarting = g_get_monotonic_time () < self->restarting_till;
+  guint delay = wstun_connection_retry_delay (self->attempt, restarting, g_random_double ());
+
+  destroy_source (&self->retry_source);
+  if (self->retry_now) {
+    self->retry_now = FALSE;
+    self->attempt = 0;
+    g_message ("%s: reconnecting now", self->url);
+    begin_attempt (self);
     return;
-  self->tun_source = g_unix_fd_source_new (wstun_tun_get_fd (self->tun), G_IO_IN);
-  g_source_set_callback (self->tun_source, G_SOURCE_FUNC (on_tun_readable), self, NULL);
-  g_source_attach (self->tun_source, g_main_context_get_thread_default ());
+  }
+  g_message ("%s: reconnecting in %u.%03u s (attempt %u)", self->url, delay / 1000, delay % 1000,
+             self->attempt + 1);
+  self->attempt++;
+  self->retry_source = add_timeout (delay, on_retry, self);
 }
 
-static gboolean
-flush_tx (WstunConnection *self)
+/* The route to the relay: the source address the kernel would pick now,
+ * or NULL when there is none. */
+static GInetAddress *
+route_source (GSocketAddress *remote)
 {
-  WstunBatch *tx = self->tx;
-  WstunWsSendResult res;
+  g_autoptr (GSocket) probe = NULL;
+  g_autoptr (GSocketAddress) local = NULL;
 
-  if (tx->len == 0)
-    return TRUE;
-  res = wstun_ws_send_frame (self->ws, WSTUN_WS_OPCODE_BINARY, wstun_batch_payload (tx), tx->len,
-                             FALSE);
-  if (res == WSTUN_WS_SEND_OK) {
-    self->stats.tx_packets += tx->packets;
-    self->stats.tx_bytes += tx->len;
-  } else {
-    self->stats.dropped_packets += tx->packets;
-  }
-  wstun_batch_reset (tx);
-  return res == WSTUN_WS_SEND_OK;
+  /* connecting a datagram socket only looks the route up; nothing is sent */
+  probe = g_socket_new (g_socket_address_get_family (remote), G_SOCKET_TYPE_DATAGRAM,
+                        G_SOCKET_PROTOCOL_UDP, NULL);
+  if (probe == NULL || !g_socket_connect (probe, remote, NULL, NULL))
+    return NULL;
+  local = g_socket_get_local_address (probe, NULL);
+  if (local == NULL || !G_IS_INET_SOCKET_ADDRESS (local))
+    return NULL;
+  return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
 }
 
-static gboolean
-on_tun_readable (int fd, GIOCondition condition, gpointer user_data)
-{
-  WstunConnection *self = user_data;
-  WstunBatch *tx = self->tx;
-
-  (void) condition;
-  for (guint i = 0; i < MAX_TUN_READS; i++) {
-    ssize_t n;
-
-    if (wstun_batch_full (tx, TUN_READ_ROOM)) {
-      /* stop as soon as the socket stops taking whole frames: the queue
-       * behind it must not grow by a frame per read */
-      if (!flush_tx (self) || wstun_ws_get_backlog (self->ws) > 0)
-        break;
-    }
-    n = read (fd, wstun_batch_payload (tx) + tx->len, wstun_batch_room (tx));
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno != EAGAIN)
-        complain (self, "reading the TUN device: %s", g_strerror (errno));
-      break;
-    }
-    if (n == 0)
-      break;
-    tx->len += n;
-    tx->packets++;
-  }
-  flush_tx (self);
-  stats_touched (self);
-
-  /* the socket is full: leave packets in the device queue (the kernel's
-   * own backpressure) until the relay connection drains */
-  if (self->ws != NULL && wstun_ws_get_backlog (self->ws) > 0) {
-    g_clear_pointer (&self->tun_source, g_source_unref);
-    return G_SOURCE_REMOVE;
-  }
-  return G_SOURCE_CONTINUE;
-}
-
-/* ---- data path: relay -> TUN ----------------------------------------- */
-
+/* Both the attempt and a session end here: what retrying may mend is
+ * retried while there is a device to keep; the rest fails. */
 static void
-receive_frame (WstunConnection *self, guint8 *data, gsize len)
+lost (WstunConnection *self, WstunFailure failure, const char *message)
 {
-  WstunFrameStatus status;
-  WstunFrameIter iter;
-  WstunPacketInfo info;
-  guint8 *packet;
-  guint n_packets = 0;
-  int fd;
-
-  stats_touched (self);
-  status = wstun_frame_validate (data, len, WSTUN_FRAME_MAX_PACKETS, &n_packets, NULL, NULL);
-  if (status != WSTUN_FRAME_OK) {
-    self->stats.dropped_packets++;
-    complain (self, "dropped a frame from the relay: %s", wstun_frame_status_to_string (status));
+  if (self->stopping || self->tun == NULL || !self->reconnect ||
+      !wstun_failure_is_transient (failure)) {
+    fail (self, failure, message);
     return;
   }
-  if (self->tun == NULL) {
-    self->stats.dropped_packets += n_packets;
-    return;
+  g_warning ("%s: %s", self->url, message);
+  drop_relay (self);
+  if (self->state != WSTUN_CONNECTION_STATE_RECONNECTING) {
+    g_clear_object (&self->lost_route);
+    if (self->remote != NULL)
+      self->lost_route = route_source (self->remote);
   }
-  fd = wstun_tun_get_fd (self->tun);
-  wstun_frame_iter_init (&iter, data, len);
-  while (wstun_frame_iter_next (&iter, &packet, &info)) {
-    ssize_t n;
-
-    do
-      n = write (fd, packet, info.length);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      self->stats.dropped_packets++;
-      if (errno != EAGAIN && errno != ENOBUFS)
-        complain (self, "writing to the TUN device: %s", g_strerror (errno));
-      continue;
-    }
-    self->stats.rx_packets++;
-    self->stats.rx_bytes += info.length;
-  }
+  set_last_error (self, failure, message);
+  set_state (self, WSTUN_CONNECTION_STATE_RECONNECTING);
+  schedule_retry (self);
 }
 
-/* ---- control --------------------------------------------------------- */
-
+/* Whether @address is one the tunnel itself carries (CIDR strings) */
 static gboolean
-setup_ip (WstunConnection *self, GError **error)
+is_tunnel_address (WstunConnection *self, GInetAddress *address)
 {
-  g_autoptr (WstunNetlink) nl = NULL;
-  int ifindex = wstun_tun_get_ifindex (self->tun);
-  WstunPrefix prefix;
+  g_autofree char *text = g_inet_address_to_string (address);
 
-  nl = wstun_netlink_new (error);
-  if (nl == NULL || !wstun_netlink_link_up (nl, ifindex, self->mtu, error))
-    return FALSE;
   for (guint i = 0; i < 2; i++) {
     const char *cidr = i == 0 ? self->address4 : self->address6;
+    gsize n = strlen (text);
+
+    if (cidr != NULL && strncmp (cidr, text, n) == 0 && (cidr[n] == '/' || cidr[n] == '\0'))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+on_network_settled (gpointer user_data)
+{
+  WstunConnection *self = user_data;
+  g_autoptr (GInetAddress) source = NULL;
+  g_autofree char *was = NULL;
+
+  g_clear_pointer (&self->network_check, g_source_unref);
+  switch (self->state) {
+  case WSTUN_CONNECTION_STATE_CONNECTED:
+    if (self->remote == NULL || self->local_address == NULL)
+      return G_SOURCE_REMOVE;
+    source = route_source (self->remote);
+    if (source != NULL && g_inet_address_equal (source, self->local_address))
+      return G_SOURCE_REMOVE;
+    /* the relay is routed into the tunnel (a pushed route covers it):
+     * that does not carry, but it is no change of network to follow */
+    if (source != NULL && is_tunnel_address (self, source))
+      return G_SOURCE_REMOVE;
+    was = g_inet_address_to_string (self->local_address);
+    {
+      g_autofree char *msg =
+        g_strdup_printf (_ ("The network changed: the relay is no longer reached from %s"), was);
+
+      /* now rather than at the keepalive's timeout */
+      self->retry_now = TRUE;
+      lost (self, WSTUN_FAILURE_UNREACHABLE, msg);
+      self->retry_now = FALSE;
+    }
+    return G_SOURCE_REMOVE;
+  case WSTUN_CONNECTION_STATE_RECONNECTING:
+    /* only a change of the route to the relay counts (a link came back,
+     * another network came); the rest is noise of no concern here */
+    if (self->remote == NULL)
+      return G_SOURCE_REMOVE;
+    source = route_source (self->remote);
+    if (source == self->lost_route || (source != NULL && self->lost_route != NULL &&
+                                       g_inet_address_equal (source, self->lost_route)))
+      return G_SOURCE_REMOVE;
+    g_clear_object (&self->lost_route);
+    self->lost_route = g_steal_pointer (&source);
+    /* try it now, with a fresh backoff; an attempt under way may be stuck
+     * on the old route */
+    g_message ("%s: the network changed; reconnecting now", self->url);
+    self->attempt = 0;
+    drop_relay (self);
+    destroy_source (&self->retry_source);
+    begin_attempt (self);
+    return G_SOURCE_REMOVE;
+  case WSTUN_CONNECTION_STATE_DISCONNECTED:
+  case WSTUN_CONNECTION_STATE_CONNECTING:
+  case WSTUN_CONNECTION_STATE_DISCONNECTING:
+  case WSTUN_CONNECTION_STATE_FAILED:
+  default:
+    return G_SOURCE_REMOVE;
+  }
+}
+
+static void
+on_network_changed (GNetworkMonitor *monitor, gboolean available, WstunConnection *self)
+{
+  (void) monitor;
+  (void) available;
+  if (self->network_check == NULL && (self->state == WSTUN_CONNECTION_STATE_CONNECTED ||
+                                      self->state == WSTUN_CONNECTION_STATE_RECONNECTING))
+    self->network_check = add_timeout (NETWORK_SETTLE_MSEC, on_network_settled, self);
+}
+
+/* ---- the config ----------------------------------------------------------- */
+
+static gboolean
+add_address_and_routes (WstunNetlink *nl, int ifindex, const char *address4, const char *address6,
+                        const char *const *routes, GError **error)
+{
+  WstunPrefix prefix;
+
+  for (guint i = 0; i < 2; i++) {
+    const char *cidr = i == 0 ? address4 : address6;
 
     if (cidr == NULL)
       continue;
@@ -417,53 +452,167 @@ setup_ip (WstunConnection *self, GError **error)
         !wstun_netlink_add_address (nl, ifindex, &prefix, error))
       return FALSE;
   }
-  for (guint i = 0; self->routes[i] != NULL; i++) {
-    if (!wstun_prefix_parse (self->routes[i], &prefix, error) ||
+  for (guint i = 0; routes != NULL && routes[i] != NULL; i++) {
+    if (!wstun_prefix_parse (routes[i], &prefix, error) ||
         !wstun_netlink_add_route (nl, ifindex, &prefix, error))
       return FALSE;
   }
   return TRUE;
 }
 
-static void
-apply_config (WstunConnection *self, const WstunConfig *config)
+static gboolean
+setup_ip (WstunConnection *self, GError **error)
 {
-  g_autoptr (GError) error = NULL;
-  guint mtu = config->mtu;
+  g_autoptr (WstunNetlink) nl = NULL;
+  int ifindex = wstun_tun_get_ifindex (self->tun);
 
-  if (self->mtu_wish != 0 && self->mtu_wish < mtu)
-    mtu = self->mtu_wish;
+  nl = wstun_netlink_new (error);
+  return nl != NULL && wstun_netlink_link_up (nl, ifindex, self->mtu, error) &&
+         add_address_and_routes (nl, ifindex, self->address4, self->address6,
+                                 (const char *const *) self->routes, error);
+}
+
+/* A reconnection brought another config than the device has (the relay
+ * lost its leases, or its settings changed): move the device over. */
+static gboolean
+update_ip (WstunConnection *self, const WstunConfig *config, guint mtu, GError **error)
+{
+  g_autoptr (WstunNetlink) nl = NULL;
+  int ifindex = wstun_tun_get_ifindex (self->tun);
+  const char *gone[3] = { NULL, NULL, NULL };
+  const char *added[3] = { NULL, NULL, NULL };
+  g_autoptr (GPtrArray) new_routes = g_ptr_array_new ();
+  WstunPrefix prefix;
+
+  nl = wstun_netlink_new (error);
+  if (nl == NULL)
+    return FALSE;
+  if (mtu != self->mtu && !wstun_netlink_set_mtu (nl, ifindex, mtu, error))
+    return FALSE;
+  for (guint i = 0; i < 2; i++) {
+    const char *old = i == 0 ? self->address4 : self->address6;
+    const char *now = i == 0 ? config->address4 : config->address6;
+
+    if (g_strcmp0 (old, now) != 0) {
+      gone[i] = old;
+      added[i] = now;
+    }
+  }
+  for (guint i = 0; i < 2; i++) {
+    if (gone[i] != NULL && (!wstun_prefix_parse (gone[i], &prefix, error) ||
+                            !wstun_netlink_delete_address (nl, ifindex, &prefix, error)))
+      return FALSE;
+  }
+  for (guint i = 0; self->routes[i] != NULL; i++) {
+    if (g_strv_contains ((const char *const *) config->routes, self->routes[i]))
+      continue;
+    if (!wstun_prefix_parse (self->routes[i], &prefix, error) ||
+        !wstun_netlink_delete_route (nl, ifindex, &prefix, error))
+      return FALSE;
+  }
+  for (guint i = 0; config->routes[i] != NULL; i++) {
+    if (!g_strv_contains ((const char *const *) self->routes, config->routes[i]))
+      g_ptr_array_add (new_routes, config->routes[i]);
+  }
+  g_ptr_array_add (new_routes, NULL);
+  return add_address_and_routes (nl, ifindex, added[0], added[1],
+                                 (const char *const *) new_routes->pdata, error);
+}
+
+static gboolean
+same_config (WstunConnection *self, const WstunConfig *config, guint mtu)
+{
+  return g_strcmp0 (self->address4, config->address4) == 0 &&
+         g_strcmp0 (self->address6, config->address6) == 0 && self->mtu == mtu &&
+         g_strv_equal ((const char *const *) self->routes, (const char *const *) config->routes);
+}
+
+static void
+publish_config (WstunConnection *self, const WstunConfig *config, guint mtu)
+{
   set_string (self, &self->address4, config->address4, props[PROP_ADDRESS4]);
   set_string (self, &self->address6, config->address6, props[PROP_ADDRESS6]);
   set_strv (self, &self->routes, (const char *const *) config->routes, props[PROP_ROUTES]);
   set_strv (self, &self->dns, (const char *const *) config->dns, props[PROP_DNS]);
-  if (self->mtu != mtu) {
-    self->mtu = mtu;
-    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MTU]);
-  }
+  set_mtu (self, mtu);
+}
 
+/* The first config: the device is made */
+static gboolean
+create_device (WstunConnection *self, const WstunConfig *config, guint mtu)
+{
+  g_autoptr (GError) error = NULL;
+
+  publish_config (self, config, mtu);
   self->tun = wstun_tun_new (self->interface_wish, &error);
   if (self->tun == NULL) {
     fail (self, WSTUN_FAILURE_DEVICE, error->message);
-    return;
+    return FALSE;
   }
   if (self->manage_ip && !setup_ip (self, &error)) {
     g_autofree char *msg = g_strdup_printf (_ ("Cannot configure %s: %s"),
                                             wstun_tun_get_name (self->tun), error->message);
     fail (self, WSTUN_FAILURE_DEVICE, msg);
-    return;
+    return FALSE;
   }
+  wstun_pump_set_tun (self->pump, self->tun);
   set_string (self, &self->interface, wstun_tun_get_name (self->tun), props[PROP_INTERFACE]);
+  return TRUE;
+}
 
-  destroy_source (&self->handshake_timeout);
+/* A later config, after a reconnection: the device stays */
+static gboolean
+resume_device (WstunConnection *self, const WstunConfig *config, guint mtu, gboolean *same)
+{
+  g_autoptr (GError) error = NULL;
+
+  *same = same_config (self, config, mtu);
+  if (!*same && self->manage_ip && !update_ip (self, config, mtu, &error)) {
+    g_autofree char *msg = g_strdup_printf (_ ("Cannot configure %s: %s"),
+                                            wstun_tun_get_name (self->tun), error->message);
+    fail (self, WSTUN_FAILURE_DEVICE, msg);
+    return FALSE;
+  }
+  publish_config (self, config, mtu);
+  return TRUE;
+}
+
+static void
+apply_config (WstunConnection *self, const WstunConfig *config)
+{
+  guint mtu = config->mtu;
+  gboolean resumed = self->state == WSTUN_CONNECTION_STATE_RECONNECTING;
+  gboolean same = FALSE;
+
+  if (self->mtu_wish != 0 && self->mtu_wish < mtu)
+    mtu = self->mtu_wish;
+  if (resumed ? !resume_device (self, config, mtu, &same) : !create_device (self, config, mtu))
+    return;
+
+  g_free (self->resume);
+  self->resume = g_strdup (config->resume);
+  self->ask_addresses = TRUE;
+  self->configured = TRUE;
+  self->attempt = 0;
+  destroy_source (&self->attempt_timeout);
   wstun_ws_set_keepalive (self->ws, config->keepalive);
-  watch_tun (self);
+  wstun_pump_set_ws (self->pump, self->ws);
   set_last_error (self, WSTUN_FAILURE_NONE, NULL);
-  g_message ("%s: connected on %s as %s%s%s, MTU %u", self->url, self->interface,
-             self->address4 ? self->address4 : "", self->address4 && self->address6 ? " " : "",
-             self->address6 ? self->address6 : "", self->mtu);
+  if (resumed) {
+    self->reconnects++;
+    g_message ("%s: reconnected on %s as %s%s%s%s", self->url, self->interface,
+               self->address4 ? self->address4 : "", self->address4 && self->address6 ? " " : "",
+               self->address6 ? self->address6 : "",
+               same ? "" : " (the relay gave another configuration)");
+  } else {
+    g_message ("%s: connected on %s as %s%s%s, MTU %u", self->url, self->interface,
+               self->address4 ? self->address4 : "", self->address4 && self->address6 ? " " : "",
+               self->address6 ? self->address6 : "", self->mtu);
+  }
   set_state (self, WSTUN_CONNECTION_STATE_CONNECTED);
 }
+
+/* ---- control messages and the WebSocket -------------------------------- */
 
 /* The relay's error codes (PROTOCOL.md), as failure reasons */
 static WstunFailure
@@ -474,7 +623,20 @@ failure_for_relay_error (const char *code)
   if (g_strcmp0 (code, WSTUN_ERR_BAD_MESSAGE) == 0 ||
       g_strcmp0 (code, WSTUN_ERR_UNSUPPORTED_VERSION) == 0)
     return WSTUN_FAILURE_PROTOCOL;
+  if (g_strcmp0 (code, WSTUN_ERR_REPLACED) == 0)
+    return WSTUN_FAILURE_REPLACED;
+  if (g_strcmp0 (code, WSTUN_ERR_PEER_TIMEOUT) == 0)
+    return WSTUN_FAILURE_TIMEOUT;
   return WSTUN_FAILURE_REFUSED;
+}
+
+/* What the relay says before it closes; the close reports it. */
+static void
+relay_said (WstunConnection *self, WstunFailure failure, const char *message)
+{
+  self->said_failure = failure;
+  g_free (self->said_message);
+  self->said_message = g_strdup (message);
 }
 
 static void
@@ -486,23 +648,28 @@ handle_control (WstunConnection *self, const char *data, gsize len)
   if (control == NULL) {
     g_autofree char *msg =
       g_strdup_printf (_ ("The relay sent an invalid message: %s"), error->message);
-    set_last_error (self, WSTUN_FAILURE_PROTOCOL, msg);
+    relay_said (self, WSTUN_FAILURE_PROTOCOL, msg);
     wstun_ws_close (self->ws, WSTUN_CLOSE_BAD_MESSAGE, WSTUN_ERR_BAD_MESSAGE);
     return;
   }
   switch (control->type) {
   case WSTUN_CONTROL_CONFIG:
-    if (self->state == WSTUN_CONNECTION_STATE_CONNECTING)
+    if (!self->configured)
       apply_config (self, &control->config);
-    else
-      g_debug ("ignoring a config update: not supported yet");
+    else /* PROTOCOL.md: one config per connection in version 1 */
+      g_debug ("%s: ignoring a second config", self->url);
     return;
   case WSTUN_CONTROL_ERROR: {
     g_autofree char *text = wstun_printable (control->error.message, -1);
     g_autofree char *code = wstun_printable (control->error.code, -1);
     g_autofree char *msg =
       g_strdup_printf (_ ("The relay refused the connection: %s (%s)"), text, code);
-    set_last_error (self, failure_for_relay_error (control->error.code), msg);
+    relay_said (self, failure_for_relay_error (control->error.code), msg);
+    /* a wish the relay cannot grant (the address went to someone else
+     * while it had no lease for us): the next attempt takes any */
+    if (g_strcmp0 (control->error.code, WSTUN_ERR_ADDRESS_IN_USE) == 0 ||
+        g_strcmp0 (control->error.code, WSTUN_ERR_ADDRESS_UNAVAILABLE) == 0)
+      self->ask_addresses = FALSE;
     return;
   }
   case WSTUN_CONTROL_HELLO:
@@ -520,8 +687,8 @@ on_ws_message (WstunWs *ws, WstunWsOpcode opcode, guint8 *data, gsize len, gpoin
 
   (void) ws;
   if (opcode == WSTUN_WS_OPCODE_BINARY) {
-    if (self->state == WSTUN_CONNECTION_STATE_CONNECTED)
-      receive_frame (self, data, len);
+    if (self->configured)
+      wstun_pump_receive (self->pump, data, len);
     return;
   }
   handle_control (self, (const char *) data, len);
@@ -533,8 +700,51 @@ on_ws_drained (WstunWs *ws, gpointer user_data)
   WstunConnection *self = user_data;
 
   (void) ws;
-  if (self->state == WSTUN_CONNECTION_STATE_CONNECTED)
-    watch_tun (self);
+  wstun_pump_drained (self->pump);
+}
+
+/* Why the relay closed, for people and as a failure */
+static char *
+describe_close (WstunConnection *self, guint16 code, const char *reason, const GError *error,
+                WstunFailure *failure)
+{
+  g_autofree char *text = NULL;
+
+  if (self->said_message != NULL) {
+    *failure = self->said_failure;
+    return g_strdup (self->said_message);
+  }
+  if (error != NULL) {
+    *failure = g_error_matches (error, WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT)
+                 ? WSTUN_FAILURE_TIMEOUT
+                 : WSTUN_FAILURE_RELAY_CLOSED;
+    return g_strdup_printf (_ ("Connection to the relay lost: %s"), error->message);
+  }
+  switch (code) {
+  case WSTUN_CLOSE_UNAUTHORIZED:
+    *failure = WSTUN_FAILURE_AUTH_FAILED;
+    break;
+  case WSTUN_CLOSE_BAD_MESSAGE:
+  case WSTUN_CLOSE_UNSUPPORTED_VERSION:
+    *failure = WSTUN_FAILURE_PROTOCOL;
+    break;
+  case WSTUN_CLOSE_REPLACED:
+    *failure = WSTUN_FAILURE_REPLACED;
+    break;
+  case WSTUN_CLOSE_PEER_TIMEOUT:
+    *failure = WSTUN_FAILURE_TIMEOUT;
+    break;
+  default:
+    *failure = self->configured ? WSTUN_FAILURE_RELAY_CLOSED : WSTUN_FAILURE_REFUSED;
+    break;
+  }
+  text = wstun_printable (reason, -1);
+  if (code == WSTUN_CLOSE_REPLACED)
+    return g_strdup_printf (_ ("Another client resumed this connection's session at the relay "
+                               "(%u%s%s)"),
+                            code, *text ? ": " : "", text);
+  return g_strdup_printf (_ ("The relay closed the connection (%u%s%s)"), code, *text ? ": " : "",
+                          text);
 }
 
 static void
@@ -544,354 +754,130 @@ on_ws_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error
   WstunConnection *self = user_data;
   g_autoptr (WstunConnection) hold G_GNUC_UNUSED = g_object_ref (self);
   g_autofree char *msg = NULL;
-  WstunFailure failure = self->failure;
+  WstunFailure failure;
 
   (void) ws;
   if (self->stopping) {
     g_message ("%s: disconnected", self->url);
-    teardown (self);
     set_disconnected (self);
     return;
   }
-  if (self->last_error != NULL) {
-    msg = g_strdup (self->last_error);
-  } else if (error != NULL) {
-    msg = g_strdup_printf (_ ("Connection to the relay lost: %s"), error->message);
-    failure = g_error_matches (error, WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT)
-                ? WSTUN_FAILURE_TIMEOUT
-                : WSTUN_FAILURE_RELAY_CLOSED;
-  } else {
-    g_autofree char *text = wstun_printable (reason, -1);
-
-    msg = g_strdup_printf (_ ("The relay closed the connection (%u%s%s)"), code,
-                           text && *text ? ": " : "", text ? text : "");
-    failure = code == WSTUN_CLOSE_UNAUTHORIZED ? WSTUN_FAILURE_AUTH_FAILED
-              : code == WSTUN_CLOSE_BAD_MESSAGE || code == WSTUN_CLOSE_UNSUPPORTED_VERSION
-                ? WSTUN_FAILURE_PROTOCOL
-              : self->state == WSTUN_CONNECTION_STATE_CONNECTED ? WSTUN_FAILURE_RELAY_CLOSED
-                                                                : WSTUN_FAILURE_REFUSED;
+  if (error == NULL && code == WSTUN_WS_CLOSE_SERVICE_RESTART) {
+    self->restarting_till = g_get_monotonic_time () + RESTART_WINDOW_USEC;
+    self->attempt = 0;
   }
-  g_warning ("%s: %s", self->url, msg);
-  fail (self, failure, msg);
+  msg = describe_close (self, code, reason, error, &failure);
+  lost (self, failure, msg);
 }
 
 static void
 send_hello (WstunConnection *self)
 {
+  g_autofree char *address4 = NULL;
+  g_autofree char *address6 = NULL;
   WstunHello hello = {
     .version = WSTUN_PROTOCOL_VERSION,
     .software = (char *) "wstund/" PACKAGE_VERSION,
   };
-  g_autofree char *json = wstun_hello_to_json (&hello);
+  g_autofree char *json = NULL;
 
+  /* a relay that kept our lease knows us by the resume id; one that lost
+   * it may still grant the same addresses */
+  if (self->state == WSTUN_CONNECTION_STATE_RECONNECTING) {
+    hello.resume = self->resume;
+    if (self->ask_addresses && self->address4 != NULL)
+      hello.address4 = address4 = g_strndup (self->address4, strcspn (self->address4, "/"));
+    if (self->ask_addresses && self->address6 != NULL)
+      hello.address6 = address6 = g_strndup (self->address6, strcspn (self->address6, "/"));
+  }
+  json = wstun_hello_to_json (&hello);
   wstun_ws_send_text (self->ws, json, -1);
 }
 
-/* ---- handshake: TLS, token ------------------------------------------- */
+/* ---- an attempt: handshake, hello, config -------------------------------- */
 
-static char *
-describe_tls_errors (GTlsCertificateFlags flags)
-{
-  g_autoptr (GString) out = g_string_new (NULL);
-  static const struct {
-    GTlsCertificateFlags flag;
-    const char *text;
-  } reasons[] = {
-    { G_TLS_CERTIFICATE_UNKNOWN_CA,
-      N_ ("it is not signed by a trusted certificate authority (set ca-file, or pin-sha256)") },
-    { G_TLS_CERTIFICATE_BAD_IDENTITY, N_ ("it was issued for another host name") },
-    { G_TLS_CERTIFICATE_NOT_ACTIVATED, N_ ("it is not valid yet") },
-    { G_TLS_CERTIFICATE_EXPIRED, N_ ("it has expired") },
-    { G_TLS_CERTIFICATE_REVOKED, N_ ("it has been revoked") },
-    { G_TLS_CERTIFICATE_INSECURE, N_ ("it uses an insecure algorithm") },
-    { G_TLS_CERTIFICATE_GENERIC_ERROR, N_ ("it could not be verified") },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++) {
-    if (flags & reasons[i].flag)
-      g_string_append_printf (out, "%s%s", out->len > 0 ? "; " : "", _ (reasons[i].text));
-  }
-  if (out->len == 0)
-    g_string_append (out, _ ("it could not be verified"));
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
-/* Errors of name resolution and of the TCP connection itself */
-static gboolean
-is_unreachable (const GError *error)
-{
-  return error->domain == G_RESOLVER_ERROR ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND);
-}
-
-static char *
-describe_handshake_error (WstunConnection *self, const GError *error, WstunFailure *failure)
-{
-  guint status = self->msg != NULL ? soup_message_get_status (self->msg) : 0;
-  g_autofree char *phrase =
-    wstun_printable (self->msg != NULL ? soup_message_get_reason_phrase (self->msg) : NULL, -1);
-
-  *failure = WSTUN_FAILURE_REFUSED;
-  if (self->peer_pin != NULL && !self->pin_matched && self->pin_sha256 != NULL) {
-    *failure = WSTUN_FAILURE_TLS_PIN_MISMATCH;
-    return g_strdup_printf (_ ("The relay's public key does not match pin-sha256 (the relay "
-                               "presented pin-sha256:%s)"),
-                            self->peer_pin);
-  }
-  if (self->tls_errors != 0) {
-    g_autofree char *why = describe_tls_errors (self->tls_errors);
-
-    /* a certificate out of its dates and an untrusted one are fixed by
-     * different people: the relay's operator, or the user's settings */
-    *failure = (self->tls_errors & ~(G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED))
-                 ? WSTUN_FAILURE_TLS_UNTRUSTED
-                 : WSTUN_FAILURE_TLS_EXPIRED;
-    return g_strdup_printf (_ ("The relay's TLS certificate was refused: %s"), why);
-  }
-  switch (status) {
-  case SOUP_STATUS_UNAUTHORIZED:
-    *failure = WSTUN_FAILURE_AUTH_FAILED;
-    return g_strdup (self->token != NULL
-                       ? _ ("The relay refused the token (HTTP 401): it is unknown or revoked")
-                       : _ ("The relay requires a token (HTTP 401), and none was given"));
-  case 429:
-    return g_strdup (_ ("The relay refuses this address for now: too many failed "
-                        "authentications (HTTP 429)"));
-  case SOUP_STATUS_SERVICE_UNAVAILABLE:
-    return g_strdup (_ ("The relay is full or shutting down (HTTP 503)"));
-  case SOUP_STATUS_BAD_REQUEST:
-    return g_strdup_printf (_ ("The relay refused the WebSocket upgrade (HTTP 400): %s"), phrase);
-  case SOUP_STATUS_NOT_FOUND:
-    return g_strdup_printf (_ ("No wstun relay at %s (HTTP 404)"), self->url);
-  default:
-    if (status >= 300)
-      return g_strdup_printf (_ ("The relay answered HTTP %u %s instead of upgrading"), status,
-                              phrase);
-    if (is_unreachable (error))
-      *failure = WSTUN_FAILURE_UNREACHABLE;
-    else if (status != 0 || error->domain == SOUP_WEBSOCKET_ERROR)
-      *failure = WSTUN_FAILURE_PROTOCOL;
-    else
-      *failure = WSTUN_FAILURE_RELAY_CLOSED;
-    return g_strdup_printf (_ ("Cannot connect to %s: %s"), self->url, error->message);
-  }
-}
-
-/* Called when the certificate failed the CA checks, and always with a pin
- * (on_network_event()): a pin, if set, decides instead, as openconnect's
- * --servercert does. */
-static gboolean
-on_accept_certificate (SoupMessage *msg, GTlsCertificate *certificate, GTlsCertificateFlags errors,
-                       WstunConnection *self)
-{
-  g_autoptr (GError) error = NULL;
-
-  (void) msg;
-  self->tls_errors = errors;
-  if (self->pin_sha256 == NULL)
-    return FALSE;
-  g_free (self->peer_pin);
-  self->peer_pin = wstun_pin_for_certificate (certificate, &error);
-  if (self->peer_pin == NULL) {
-    g_warning ("%s: %s", self->url, error->message);
-    return FALSE;
-  }
-  self->pin_matched = g_str_equal (self->peer_pin, self->pin_sha256);
-  if (self->pin_matched)
-    g_message ("%s: accepting the relay's certificate by its pin", self->url);
-  return self->pin_matched;
-}
-
-/* RelayAddress: the IP the TCP connection reached (a name may resolve to
- * several; this is the one a host route must keep outside the tunnel) */
+/* Our end and the relay's end of the TCP connection under @stream */
 static void
-note_relay_address (WstunConnection *self, GSocketConnection *connection)
+note_endpoints (WstunConnection *self, GIOStream *stream)
 {
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-  g_autofree char *ip = NULL;
+  g_autoptr (GIOStream) base = NULL;
+  g_autoptr (GSocketAddress) local = NULL;
 
-  if (G_IS_INET_SOCKET_ADDRESS (remote))
-    ip =
-      g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-  set_string (self, &self->relay_address, ip, props[PROP_RELAY_ADDRESS]);
-}
-
-/* With a pin, the pin decides during the TLS handshake, before the upgrade
- * request and its token go out: without a database GIO fails every
- * certificate with UNKNOWN_CA, so on_accept_certificate() always runs.
- * (Left to the CAs, a certificate they accept is never shown to it, and
- * the token went to a relay with another key before the pin was checked.) */
-static void
-on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connection,
-                  WstunConnection *self)
-{
-  (void) msg;
-  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
-    note_relay_address (self, G_SOCKET_CONNECTION (connection));
-  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && self->pin_sha256 != NULL &&
-      G_IS_TLS_CONNECTION (connection))
-    g_tls_connection_set_database (G_TLS_CONNECTION (connection), NULL);
-}
-
-/* A certificate the CAs accepted must match the pin too (a safety net:
- * on_network_event() has the pin checked during the handshake). */
-static gboolean
-check_pin_after_handshake (WstunConnection *self, GError **error)
-{
-  GTlsCertificate *certificate;
-
-  if (self->pin_sha256 == NULL || self->pin_matched)
-    return TRUE;
-  certificate = soup_message_get_tls_peer_certificate (self->msg);
-  if (certificate == NULL) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("pin-sha256 is set but %s is not a wss:// URL"), self->url);
-    return FALSE;
-  }
-  g_free (self->peer_pin);
-  self->peer_pin = wstun_pin_for_certificate (certificate, error);
-  if (self->peer_pin == NULL)
-    return FALSE;
-  if (!g_str_equal (self->peer_pin, self->pin_sha256)) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_NOT_AUTHORIZED,
-                 _ ("The relay's public key does not match pin-sha256 (the relay presented "
-                    "pin-sha256:%s)"),
-                 self->peer_pin);
-    return FALSE;
-  }
-  self->pin_matched = TRUE;
-  return TRUE;
+  if (G_IS_TLS_CONNECTION (stream))
+    g_object_get (stream, "base-io-stream", &base, NULL);
+  else
+    base = g_object_ref (stream);
+  if (!G_IS_SOCKET_CONNECTION (base))
+    return;
+  local = g_socket_connection_get_local_address (G_SOCKET_CONNECTION (base), NULL);
+  g_clear_object (&self->remote);
+  self->remote = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION (base), NULL);
+  if (local != NULL && G_IS_INET_SOCKET_ADDRESS (local))
+    self->local_address =
+      g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
 }
 
 static void
-on_websocket_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+on_handshake_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (WstunConnection) self = user_data;
   g_autoptr (GError) error = NULL;
+  g_autofree char *relay_address = NULL;
   static const WstunWsCallbacks callbacks = {
     .message = on_ws_message,
     .drained = on_ws_drained,
     .closed = on_ws_closed,
   };
-  SoupWebsocketConnection *conn;
-  GIOStream *stream;
+  WstunHandshake *handshake;
+  WstunFailure failure;
 
-  conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
-  if (conn == NULL) {
-    g_autofree char *msg = NULL;
-
-    WstunFailure failure;
-
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      return;
-    msg = describe_handshake_error (self, error, &failure);
-    g_warning ("%s", msg);
-    fail (self, failure, msg);
+  (void) source;
+  handshake = wstun_handshake_finish (result, &relay_address, &failure, &error);
+  if (handshake == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (relay_address != NULL)
+    set_string (self, &self->relay_address, relay_address, props[PROP_RELAY_ADDRESS]);
+  if (handshake == NULL) {
+    lost (self, failure, error->message);
     return;
   }
-  self->soup_conn = conn;
-  if (!check_pin_after_handshake (self, &error)) {
-    g_warning ("%s: %s", self->url, error->message);
-    fail (self, WSTUN_FAILURE_TLS_PIN_MISMATCH, error->message);
-    return;
-  }
-  g_clear_object (&self->msg);
-  if (g_strcmp0 (soup_websocket_connection_get_protocol (conn), WSTUN_SUBPROTOCOL) != 0) {
-    g_autofree char *msg = g_strdup_printf (_ ("%s is not a wstun relay (it did not accept the "
-                                               "wstun.v1 WebSocket subprotocol)"),
-                                            self->url);
-    fail (self, WSTUN_FAILURE_PROTOCOL, msg);
-    return;
-  }
-  stream = wstun_ws_take_over (conn, &error);
-  if (stream == NULL) {
-    fail (self, WSTUN_FAILURE_INTERNAL, error->message);
-    return;
-  }
-  self->ws = wstun_ws_new (stream, WSTUN_WS_ROLE_CLIENT);
+  g_clear_object (&self->cancellable);
+  self->handshake = handshake;
+  note_endpoints (self, wstun_handshake_get_stream (handshake));
+  self->ws = wstun_ws_new (wstun_handshake_get_stream (handshake), WSTUN_WS_ROLE_CLIENT);
   wstun_ws_set_max_backlog (self->ws, CLIENT_BACKLOG);
   wstun_ws_start (self->ws, &callbacks, self);
   send_hello (self);
 }
 
 static gboolean
-on_handshake_timeout (gpointer user_data)
+on_attempt_timeout (gpointer user_data)
 {
   WstunConnection *self = user_data;
   g_autofree char *msg = NULL;
 
-  g_clear_pointer (&self->handshake_timeout, g_source_unref);
+  g_clear_pointer (&self->attempt_timeout, g_source_unref);
   msg = g_strdup_printf (_ ("The relay did not complete the handshake within %d seconds"),
                          HANDSHAKE_TIMEOUT_SECONDS);
-  g_warning ("%s: %s", self->url, msg);
-  fail (self, WSTUN_FAILURE_TIMEOUT, msg);
+  lost (self, WSTUN_FAILURE_TIMEOUT, msg);
   return G_SOURCE_REMOVE;
 }
 
-/* Releases everything the session holds; the TUN device disappears. */
 static void
-teardown (WstunConnection *self)
+begin_attempt (WstunConnection *self)
 {
-  destroy_source (&self->handshake_timeout);
-  destroy_source (&self->tun_source);
-  if (self->cancellable != NULL) {
-    g_cancellable_cancel (self->cancellable);
-    g_clear_object (&self->cancellable);
-  }
-  if (self->ws != NULL) {
-    wstun_ws_detach (self->ws);
-    g_clear_object (&self->ws);
-  }
-  g_clear_object (&self->soup_conn);
-  g_clear_object (&self->msg);
-  g_clear_object (&self->session);
-  g_clear_object (&self->tun);
-  if (self->tx != NULL)
-    wstun_batch_reset (self->tx);
-  set_string (self, &self->interface, NULL, props[PROP_INTERFACE]);
+  drop_relay (self);
+  self->cancellable = g_cancellable_new ();
+  self->attempt_timeout = add_timeout (HANDSHAKE_TIMEOUT_SECONDS * 1000, on_attempt_timeout, self);
+  wstun_handshake_async (self->url, self->token, self->ca_database, self->pin_sha256,
+                         self->cancellable, on_handshake_done, g_object_ref (self));
 }
 
-/* The token header, the CA file and the pin, on the upgrade request. */
-static gboolean
-prepare_security (WstunConnection *self, SoupMessage *msg, GError **error)
-{
-  gboolean tls = g_str_equal (g_uri_get_scheme (soup_message_get_uri (msg)), "wss");
-
-  self->tls_errors = 0;
-  self->pin_matched = FALSE;
-  g_clear_pointer (&self->peer_pin, g_free);
-  if (self->token != NULL) {
-    g_autofree char *value = g_strconcat ("Bearer ", self->token, NULL);
-
-    if (!tls)
-      g_warning ("%s: sending the token unencrypted: anyone on the path can read it (use wss://)",
-                 self->url);
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
-  }
-  /* the CA replaces the system's CAs for this relay */
-  if (self->ca_database != NULL)
-    soup_session_set_tls_database (self->session, self->ca_database);
-  if (self->pin_sha256 != NULL && !tls) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("pin-sha256 is set but %s is not a wss:// URL"), self->url);
-    return FALSE;
-  }
-  g_signal_connect_object (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), self, 0);
-  g_signal_connect_object (msg, "network-event", G_CALLBACK (on_network_event), self, 0);
-  return TRUE;
-}
+/* ---- public --------------------------------------------------------------- */
 
 void
 wstun_connection_start (WstunConnection *self)
 {
-  g_autoptr (SoupMessage) msg = NULL;
-  g_autoptr (GError) error = NULL;
-  const char *protocols[] = { WSTUN_SUBPROTOCOL, NULL };
-
   g_return_if_fail (WSTUN_IS_CONNECTION (self));
 
   if (self->state != WSTUN_CONNECTION_STATE_DISCONNECTED &&
@@ -899,33 +885,18 @@ wstun_connection_start (WstunConnection *self)
     return;
 
   self->stopping = FALSE;
+  self->attempt = 0;
+  self->restarting_till = 0;
+  self->reconnects = 0;
+  self->ask_addresses = TRUE;
   set_last_error (self, WSTUN_FAILURE_NONE, NULL);
   set_string (self, &self->relay_address, NULL, props[PROP_RELAY_ADDRESS]);
   set_state (self, WSTUN_CONNECTION_STATE_CONNECTING);
-
-  msg = soup_message_new (SOUP_METHOD_GET, self->url);
-  if (msg == NULL) { /* checked in _new(); cannot happen */
-    fail (self, WSTUN_FAILURE_INTERNAL, _ ("Invalid relay URL"));
-    return;
-  }
-  /* no proxy resolver: GIO's default one loads libproxy (and libstdc++)
-   * into a system service, 1.7 MB of resident memory, for proxies that a
-   * relay connection does not use (explicit proxy support would be a
-   * setting) */
-  self->session = soup_session_new_with_options ("user-agent", "wstund/" PACKAGE_VERSION " ",
-                                                 "proxy-resolver", NULL, NULL);
-  if (!prepare_security (self, msg, &error)) {
-    fail (self, WSTUN_FAILURE_INTERNAL, error->message);
-    return;
-  }
-  self->msg = g_object_ref (msg);
-  self->cancellable = g_cancellable_new ();
-  self->handshake_timeout = g_timeout_source_new_seconds (HANDSHAKE_TIMEOUT_SECONDS);
-  g_source_set_callback (self->handshake_timeout, on_handshake_timeout, self, NULL);
-  g_source_attach (self->handshake_timeout, g_main_context_get_thread_default ());
-  soup_session_websocket_connect_async (self->session, msg, NULL, (char **) protocols,
-                                        G_PRIORITY_DEFAULT, self->cancellable,
-                                        on_websocket_connected, g_object_ref (self));
+  /* once, not at every reconnection attempt */
+  if (self->token != NULL && g_ascii_strncasecmp (self->url, "wss:", 4) != 0)
+    g_warning ("%s: sending the token unencrypted: anyone on the path can read it (use wss://)",
+               self->url);
+  begin_attempt (self);
 }
 
 void
@@ -939,12 +910,14 @@ wstun_connection_stop (WstunConnection *self)
   case WSTUN_CONNECTION_STATE_RECONNECTING:
     self->stopping = TRUE;
     if (self->ws != NULL && wstun_ws_is_open (self->ws)) {
+      /* the relay frees the address at once instead of keeping it for a
+       * resume: this is goodbye */
       set_state (self, WSTUN_CONNECTION_STATE_DISCONNECTING);
-      destroy_source (&self->tun_source);
+      wstun_pump_set_tun (self->pump, NULL);
+      destroy_source (&self->retry_source);
       wstun_ws_close (self->ws, WSTUN_WS_CLOSE_NORMAL, "client disconnecting");
       return;
     }
-    teardown (self);
     set_disconnected (self);
     return;
   case WSTUN_CONNECTION_STATE_DISCONNECTING:
@@ -955,96 +928,11 @@ wstun_connection_stop (WstunConnection *self)
   }
 }
 
-/* An IP address, or a DNS name (internationalized names in their ASCII
- * form): labels of 1 to 63 letters, digits, '-' (not first or last) or '_'
- * (seen in private networks), an optional final dot. */
-static gboolean
-host_is_valid (const char *host)
+static void
+on_pump_stats_changed (WstunPump *pump, WstunConnection *self)
 {
-  g_autofree char *ascii = NULL;
-  g_auto (GStrv) labels = NULL;
-  gsize len;
-
-  if (g_hostname_is_ip_address (host))
-    return TRUE;
-  ascii = g_hostname_to_ascii (host);
-  if (ascii == NULL)
-    return FALSE;
-  len = strlen (ascii);
-  if (len > 0 && ascii[len - 1] == '.')
-    ascii[--len] = '\0';
-  if (len == 0 || len > 253)
-    return FALSE;
-  labels = g_strsplit (ascii, ".", -1);
-  for (guint i = 0; labels[i] != NULL; i++) {
-    gsize n = strlen (labels[i]);
-
-    if (n == 0 || n > 63 || labels[i][0] == '-' || labels[i][n - 1] == '-')
-      return FALSE;
-    for (gsize k = 0; k < n; k++) {
-      if (!g_ascii_isalnum (labels[i][k]) && labels[i][k] != '-' && labels[i][k] != '_')
-        return FALSE;
-    }
-  }
-  return TRUE;
-}
-
-gboolean
-wstun_connection_check_url (const char *url, gboolean *tls, GError **error)
-{
-  g_autoptr (GUri) uri = NULL;
-  g_autoptr (GError) local = NULL;
-  g_autofree char *shown = NULL;
-  g_autofree char *host = NULL;
-  const char *scheme;
-
-  g_return_val_if_fail (url != NULL, FALSE);
-
-  /* messages quote the beginning of a hostile URL, not all of it */
-  shown = wstun_printable_prefix (url, -1, 64);
-
-  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &local);
-  if (uri == NULL) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, _ ("Invalid relay URL “%s”: %s"),
-                 shown, local->message);
-    return FALSE;
-  }
-  scheme = g_uri_get_scheme (uri);
-  if ((g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Relay URL “%s” must be ws://HOST[:PORT][/PATH] or wss://…"), shown);
-    return FALSE;
-  }
-  /* GUri takes any bytes as a host name ("ws://a b"), and port 0 */
-  if (!host_is_valid (g_uri_get_host (uri))) {
-    host = wstun_printable_prefix (g_uri_get_host (uri), -1, 64);
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Relay URL “%s”: “%s” is neither a host name nor an IP address"), shown, host);
-    return FALSE;
-  }
-  if (g_uri_get_port (uri) == 0) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Relay URL “%s”: port 0 is not a port to connect to"), shown);
-    return FALSE;
-  }
-  /* a password in a URL ends up in settings files, logs and process lists */
-  if (g_uri_get_userinfo (uri) != NULL) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Relay URL “%s” carries a user name or password: give the relay's token "
-                    "in a token file instead"),
-                 shown);
-    return FALSE;
-  }
-  if (g_uri_get_fragment (uri) != NULL) {
-    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("Relay URL “%s” has a fragment (“#…”), which is never sent to the relay"),
-                 shown);
-    return FALSE;
-  }
-  if (tls != NULL)
-    *tls = g_ascii_strcasecmp (scheme, "wss") == 0;
-  return TRUE;
+  (void) pump;
+  g_signal_emit (self, signals[SIGNAL_STATS_CHANGED], 0);
 }
 
 WstunConnection *
@@ -1054,10 +942,12 @@ wstun_connection_new (const char *url, GError **error)
 
   g_return_val_if_fail (url != NULL, NULL);
 
-  if (!wstun_connection_check_url (url, NULL, error))
+  if (!wstun_handshake_check_url (url, NULL, error))
     return NULL;
   self = g_object_new (WSTUN_TYPE_CONNECTION, NULL);
   self->url = g_strdup (url);
+  self->pump = wstun_pump_new (url);
+  g_signal_connect (self->pump, "stats-changed", G_CALLBACK (on_pump_stats_changed), self);
   return self;
 }
 
@@ -1111,6 +1001,13 @@ wstun_connection_set_mtu (WstunConnection *self, guint mtu)
 {
   g_return_if_fail (WSTUN_IS_CONNECTION (self));
   self->mtu_wish = mtu;
+}
+
+void
+wstun_connection_set_reconnect (WstunConnection *self, gboolean reconnect)
+{
+  g_return_if_fail (WSTUN_IS_CONNECTION (self));
+  self->reconnect = reconnect;
 }
 
 WstunConnectionState
@@ -1190,11 +1087,18 @@ wstun_connection_get_relay_address (WstunConnection *self)
   return self->relay_address;
 }
 
+guint
+wstun_connection_get_reconnects (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), 0);
+  return self->reconnects;
+}
+
 const WstunConnectionStats *
 wstun_connection_get_stats (WstunConnection *self)
 {
   g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
-  return &self->stats;
+  return wstun_pump_get_stats (self->pump);
 }
 
 static void
@@ -1204,7 +1108,7 @@ wstun_connection_get_property (GObject *object, guint prop_id, GValue *value, GP
 
   switch (prop_id) {
   case PROP_STATE:
-    g_value_set_uint (value, self->state);
+    g_value_set_enum (value, self->state);
     break;
   case PROP_INTERFACE:
     g_value_set_string (value, self->interface);
@@ -1228,7 +1132,7 @@ wstun_connection_get_property (GObject *object, guint prop_id, GValue *value, GP
     g_value_set_string (value, self->last_error);
     break;
   case PROP_FAILURE:
-    g_value_set_uint (value, self->failure);
+    g_value_set_enum (value, self->failure);
     break;
   case PROP_RELAY_ADDRESS:
     g_value_set_string (value, self->relay_address);
@@ -1244,7 +1148,11 @@ wstun_connection_dispose (GObject *object)
   WstunConnection *self = WSTUN_CONNECTION (object);
 
   teardown (self);
-  destroy_source (&self->stats_timer);
+  if (self->monitor != NULL) {
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+    g_clear_object (&self->monitor);
+  }
+  g_clear_object (&self->pump);
   G_OBJECT_CLASS (wstun_connection_parent_class)->dispose (object);
 }
 
@@ -1258,7 +1166,6 @@ wstun_connection_finalize (GObject *object)
   g_free (self->token);
   g_clear_object (&self->ca_database);
   g_free (self->pin_sha256);
-  g_free (self->peer_pin);
   g_free (self->interface);
   g_free (self->address4);
   g_free (self->address6);
@@ -1266,7 +1173,6 @@ wstun_connection_finalize (GObject *object)
   g_strfreev (self->dns);
   g_free (self->last_error);
   g_free (self->relay_address);
-  wstun_batch_free (self->tx);
   G_OBJECT_CLASS (wstun_connection_parent_class)->finalize (object);
 }
 
@@ -1280,8 +1186,8 @@ wstun_connection_class_init (WstunConnectionClass *klass)
   object_class->dispose = wstun_connection_dispose;
   object_class->finalize = wstun_connection_finalize;
 
-  props[PROP_STATE] =
-    g_param_spec_uint ("state", NULL, NULL, 0, WSTUN_CONNECTION_STATE_FAILED, 0, ro);
+  props[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, WSTUN_TYPE_CONNECTION_STATE,
+                                         WSTUN_CONNECTION_STATE_DISCONNECTED, ro);
   props[PROP_INTERFACE] = g_param_spec_string ("interface", NULL, NULL, NULL, ro);
   props[PROP_ADDRESS4] = g_param_spec_string ("address4", NULL, NULL, NULL, ro);
   props[PROP_ADDRESS6] = g_param_spec_string ("address6", NULL, NULL, NULL, ro);
@@ -1289,7 +1195,8 @@ wstun_connection_class_init (WstunConnectionClass *klass)
   props[PROP_ROUTES] = g_param_spec_boxed ("routes", NULL, NULL, G_TYPE_STRV, ro);
   props[PROP_DNS] = g_param_spec_boxed ("dns", NULL, NULL, G_TYPE_STRV, ro);
   props[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
-  props[PROP_FAILURE] = g_param_spec_uint ("failure", NULL, NULL, 0, WSTUN_FAILURE_INTERNAL, 0, ro);
+  props[PROP_FAILURE] =
+    g_param_spec_enum ("failure", NULL, NULL, WSTUN_TYPE_FAILURE, WSTUN_FAILURE_NONE, ro);
   props[PROP_RELAY_ADDRESS] = g_param_spec_string ("relay-address", NULL, NULL, NULL, ro);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
@@ -1302,7 +1209,11 @@ static void
 wstun_connection_init (WstunConnection *self)
 {
   self->manage_ip = TRUE;
-  self->tx = wstun_batch_new ();
+  self->reconnect = TRUE;
   self->routes = g_new0 (char *, 1);
   self->dns = g_new0 (char *, 1);
+  /* route changes in this network namespace (GLib's netlink monitor, or
+   * NetworkManager's, which builds on it) */
+  self->monitor = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_changed), self);
 }

@@ -1,17 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* wstun-connection.h: one tunnel to a relay, from WebSocket to TUN device
  *
- * An explicit state machine; several instances can live in one process
- * (wstund runs one per D-Bus Connect call).
+ * The state machine over a handshake (wstun-handshake.h) and a packet pump
+ * (wstun-pump.h); several instances can live in one process (wstund runs
+ * one per D-Bus Connect call).
  *
- *   DISCONNECTED --start--> CONNECTING --config--> CONNECTED
- *        ^                      |                     |
- *        |                      +----error-----> FAILED <--lost--+
- *        +----- DISCONNECTING <----stop------------------+
+ *   DISCONNECTED --start--> CONNECTING --config--> CONNECTED <------+
+ *        ^   ^                  |                   |     |         |
+ *        |   |                error           lost, may  lost,    config
+ *        |   |                  v             not retry  transient  |
+ *        |   +-- stop --- FAILED <-------------+          v         |
+ *        |                      ^------ refused -- RECONNECTING ----+
+ *        +----- DISCONNECTING <----stop-- (any state above)
+ *
+ * While RECONNECTING the TUN device, its addresses and routes stay; what
+ * is sent into it is dropped and counted. Attempts follow a backoff with
+ * jitter (wstun_connection_retry_delay()), present the relay's resume id
+ * and ask for the previous addresses; a change of the route to the relay
+ * starts one at once. A failure that retrying cannot mend (a refused token,
+ * a certificate or pin that does not check out, a peer that is no wstun
+ * relay) ends in FAILED.
  */
 #pragma once
 
 #include <gio/gio.h>
+
+#include "wstun-failure.h"
+#include "wstun-pump.h"
 
 G_BEGIN_DECLS
 
@@ -19,49 +34,26 @@ typedef enum {
   WSTUN_CONNECTION_STATE_DISCONNECTED,
   WSTUN_CONNECTION_STATE_CONNECTING,
   WSTUN_CONNECTION_STATE_CONNECTED,
-  WSTUN_CONNECTION_STATE_RECONNECTING, /* reserved for automatic reconnection */
+  WSTUN_CONNECTION_STATE_RECONNECTING,
   WSTUN_CONNECTION_STATE_DISCONNECTING,
   WSTUN_CONNECTION_STATE_FAILED,
 } WstunConnectionState;
 
-/* Why a connection failed, for programs (org.wstun.Connection's
- * FailureReason; data/org.wstun.xml says what each means). */
-typedef enum {
-  WSTUN_FAILURE_NONE,
-  WSTUN_FAILURE_AUTH_FAILED,
-  WSTUN_FAILURE_TLS_UNTRUSTED,
-  WSTUN_FAILURE_TLS_PIN_MISMATCH,
-  WSTUN_FAILURE_TLS_EXPIRED,
-  WSTUN_FAILURE_UNREACHABLE,
-  WSTUN_FAILURE_TIMEOUT,
-  WSTUN_FAILURE_REFUSED,
-  WSTUN_FAILURE_RELAY_CLOSED,
-  WSTUN_FAILURE_PROTOCOL,
-  WSTUN_FAILURE_DEVICE,
-  WSTUN_FAILURE_INTERNAL,
-} WstunFailure;
-
-typedef struct {
-  guint64 rx_bytes;
-  guint64 tx_bytes;
-  guint64 rx_packets;
-  guint64 tx_packets;
-  guint64 dropped_packets;
-} WstunConnectionStats;
-
-/* The state's name on D-Bus: "connecting", "connected", ... */
+/* The state's name on D-Bus: "connecting", "connected", ... (its GEnum
+ * nick, see wstun-client-enums.h) */
 const char *wstun_connection_state_to_string (WstunConnectionState state);
-/* The failure's code on D-Bus: "auth-failed", ...; "" for none */
-const char *wstun_failure_to_string (WstunFailure failure);
+
+/* The pause before reconnection attempt @attempt (0 for the first after
+ * a loss), in milliseconds, with @random in [0, 1) as its jitter: half to
+ * all of 500 ms doubled per attempt, at most 30 s; after the relay said
+ * it is restarting (@restarting), 0 to 250 ms and then 250 to 500 ms for
+ * as long as that lasts. Exposed for tests. */
+guint wstun_connection_retry_delay (guint attempt, gboolean restarting, double random);
 
 #define WSTUN_TYPE_CONNECTION (wstun_connection_get_type ())
 G_DECLARE_FINAL_TYPE (WstunConnection, wstun_connection, WSTUN, CONNECTION, GObject)
 
-/* Checks a relay URL: ws:// or wss://, a host name or address, no port 0,
- * no credentials, no fragment. @tls (optional) tells whether it is wss://. */
-gboolean wstun_connection_check_url (const char *url, gboolean *tls, GError **error);
-
-/* @url: ws:// or wss:// URL of the relay (wstun_connection_check_url()) */
+/* @url: ws:// or wss:// URL of the relay (wstun_handshake_check_url()) */
 WstunConnection *wstun_connection_new (const char *url, GError **error);
 
 /* Settings; take effect at the next start. */
@@ -71,6 +63,8 @@ void wstun_connection_set_interface_name (WstunConnection *self, const char *nam
 void wstun_connection_set_manage_ip (WstunConnection *self, gboolean manage_ip);
 /* A tunnel MTU below the relay's; 0 takes the relay's. */
 void wstun_connection_set_mtu (WstunConnection *self, guint mtu);
+/* FALSE: a lost connection fails instead of reconnecting (default TRUE). */
+void wstun_connection_set_reconnect (WstunConnection *self, gboolean reconnect);
 
 /* Security settings (see README, "Security"): the bearer token sent in the
  * upgrade request, the CAs to trust instead of the system's (see
@@ -92,11 +86,15 @@ const char *wstun_connection_get_address6 (WstunConnection *self);
 guint wstun_connection_get_mtu (WstunConnection *self);
 const char *const *wstun_connection_get_routes (WstunConnection *self);
 const char *const *wstun_connection_get_dns (WstunConnection *self);
+/* Why the connection failed, or, while reconnecting, why it was lost and
+ * why the last attempt failed. */
 const char *wstun_connection_get_last_error (WstunConnection *self);
 /* Changes with last-error: WSTUN_FAILURE_NONE while it is NULL. */
 WstunFailure wstun_connection_get_failure (WstunConnection *self);
 /* The IP address the TCP connection to the relay reached; NULL before. */
 const char *wstun_connection_get_relay_address (WstunConnection *self);
+/* Times the connection came back after a loss since start. */
+guint wstun_connection_get_reconnects (WstunConnection *self);
 /* The counters. The signal "stats-changed" (no arguments) announces them at
  * most once a second while they change, and not at all while no traffic
  * flows (no timer runs then). */

@@ -184,3 +184,62 @@ wstun_netlink_add_route (WstunNetlink *nl, int ifindex, const WstunPrefix *prefi
   }
   return TRUE;
 }
+
+gboolean
+wstun_netlink_delete_address (WstunNetlink *nl, int ifindex, const WstunPrefix *address,
+                              GError **error)
+{
+  struct rtnl_addr *addr = rtnl_addr_alloc ();
+  struct nl_addr *local = make_nl_addr (address);
+  char buf[WSTUN_PREFIX_STRLEN];
+  int err;
+
+  rtnl_addr_set_ifindex (addr, ifindex);
+  rtnl_addr_set_family (addr, address->addr.family);
+  rtnl_addr_set_local (addr, local);
+  rtnl_addr_set_prefixlen (addr, address->prefix_len);
+  err = rtnl_addr_delete (nl->sock, addr, 0);
+  nl_addr_put (local);
+  rtnl_addr_put (addr);
+  /* gone already (someone else removed it): what was asked for */
+  if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND)
+    return TRUE;
+  if (err < 0) {
+    g_autofree char *what =
+      g_strdup_printf (_ ("Cannot remove address %s"), wstun_prefix_to_string (address, buf));
+    return nl_fail (error, err, what);
+  }
+  return TRUE;
+}
+
+gboolean
+wstun_netlink_delete_route (WstunNetlink *nl, int ifindex, const WstunPrefix *prefix,
+                            GError **error)
+{
+  struct rtnl_route *route = rtnl_route_alloc ();
+  struct rtnl_nexthop *nh = rtnl_route_nh_alloc ();
+  WstunPrefix network = *prefix;
+  struct nl_addr *dst;
+  char buf[WSTUN_PREFIX_STRLEN];
+  int err;
+
+  wstun_prefix_network (prefix, &network.addr);
+  dst = make_nl_addr (&network);
+  rtnl_route_set_family (route, prefix->addr.family);
+  rtnl_route_set_dst (route, dst);
+  rtnl_route_set_scope (route, RT_SCOPE_LINK);
+  rtnl_route_set_protocol (route, RTPROT_STATIC);
+  rtnl_route_nh_set_ifindex (nh, ifindex);
+  rtnl_route_add_nexthop (route, nh);
+  err = rtnl_route_delete (nl->sock, route, 0);
+  nl_addr_put (dst);
+  rtnl_route_put (route);
+  if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR)
+    return TRUE;
+  if (err < 0) {
+    g_autofree char *what =
+      g_strdup_printf (_ ("Cannot remove route %s"), wstun_prefix_to_string (prefix, buf));
+    return nl_fail (error, err, what);
+  }
+  return TRUE;
+}

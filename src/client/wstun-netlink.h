@@ -24,5 +24,11 @@ gboolean wstun_netlink_add_address (WstunNetlink *nl, int ifindex, const WstunPr
 /* A route to @prefix through the link; an existing identical one is fine. */
 gboolean wstun_netlink_add_route (WstunNetlink *nl, int ifindex, const WstunPrefix *prefix,
                                   GError **error);
+/* The reverse of the two above, for a relay that hands out other addresses
+ * or routes on a reconnection; one that is gone already is no error. */
+gboolean wstun_netlink_delete_address (WstunNetlink *nl, int ifindex, const WstunPrefix *address,
+                                       GError **error);
+gboolean wstun_netlink_delete_route (WstunNetlink *nl, int ifindex, const WstunPrefix *prefix,
+                                     GError **error);
 
 G_END_DECLS

@@ -257,7 +257,7 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
   g_autofree char *pin = NULL;
   g_autofree char *interface = NULL;
   int mtu = 0, timeout = DEFAULT_TIMEOUT_SECONDS;
-  gboolean no_manage_ip = FALSE, no_wait = FALSE;
+  gboolean no_manage_ip = FALSE, no_reconnect = FALSE, no_wait = FALSE;
   GOptionEntry entries[] = {
     { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
       N_ ("Read the relay's token from FILE (which other users must not be able to read)"),
@@ -273,6 +273,8 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
       N_ ("BYTES") },
     { "no-manage-ip", 0, 0, G_OPTION_ARG_NONE, &no_manage_ip,
       N_ ("Create the device but leave addresses, routes and MTU to someone else"), NULL },
+    { "no-reconnect", 0, 0, G_OPTION_ARG_NONE, &no_reconnect,
+      N_ ("Fail when the connection is lost instead of reconnecting"), NULL },
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait,
       N_ ("Print the new connection's object path and return at once"), NULL },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
@@ -327,6 +329,9 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
                            g_variant_new_uint32 ((guint32) mtu));
   if (no_manage_ip)
     g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_MANAGE_IP,
+                           g_variant_new_boolean (FALSE));
+  if (no_reconnect)
+    g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_RECONNECT,
                            g_variant_new_boolean (FALSE));
 
   self.loop = g_main_loop_new (NULL, FALSE);

@@ -10,6 +10,7 @@
 #include "wstun-ca.h"
 #include "wstun-dbus-names.h"
 #include "wstun-error.h"
+#include "wstun-handshake.h"
 #include "wstun-pin.h"
 #include "wstun-printable.h"
 
@@ -70,7 +71,7 @@ parse_url (const char *key, GVariant *value, WstunSettings *settings, GError **e
     return FALSE;
   if (*url == '\0')
     return invalid (error, key, _ ("the relay URL is empty"));
-  if (!wstun_connection_check_url (url, &settings->tls, &local))
+  if (!wstun_handshake_check_url (url, &settings->tls, &local))
     return invalid (error, key, "%s", local->message);
   settings->url = g_strdup (url);
   return TRUE;
@@ -187,6 +188,15 @@ parse_manage_ip (const char *key, GVariant *value, WstunSettings *settings, GErr
 }
 
 static gboolean
+parse_reconnect (const char *key, GVariant *value, WstunSettings *settings, GError **error)
+{
+  (void) key;
+  (void) error;
+  settings->reconnect = g_variant_get_boolean (value);
+  return TRUE;
+}
+
+static gboolean
 parse_mtu (const char *key, GVariant *value, WstunSettings *settings, GError **error)
 {
   guint32 mtu = g_variant_get_uint32 (value);
@@ -220,6 +230,7 @@ static const struct {
   { WSTUN_SETTING_INTERFACE, "s", parse_interface },
   { WSTUN_SETTING_MANAGE_IP, "b", parse_manage_ip },
   { WSTUN_SETTING_MTU, "u", parse_mtu },
+  { WSTUN_SETTING_RECONNECT, "b", parse_reconnect },
   { WSTUN_SETTING_BIND_TO_CALLER, "b", parse_bind_to_caller },
 };
 
@@ -264,6 +275,7 @@ wstun_settings_new_from_variant (GVariant *variant, GError **error)
   g_return_val_if_fail (g_variant_is_of_type (variant, G_VARIANT_TYPE_VARDICT), NULL);
 
   settings->manage_ip = TRUE;
+  settings->reconnect = TRUE;
   g_variant_iter_init (&iter, variant);
   for (;;) {
     g_autoptr (GVariant) entry = g_variant_iter_next_value (&iter);
@@ -416,6 +428,7 @@ wstun_settings_create_connection (const WstunSettings *settings, GError **error)
   wstun_connection_set_interface_name (connection, settings->interface);
   wstun_connection_set_manage_ip (connection, settings->manage_ip);
   wstun_connection_set_mtu (connection, settings->mtu);
+  wstun_connection_set_reconnect (connection, settings->reconnect);
   wstun_connection_set_token (connection, settings->token);
   wstun_connection_set_tls_database (connection, settings->ca_database);
   return g_steal_pointer (&connection);

@@ -42,6 +42,7 @@ typedef struct {
   char *pin_sha256; /* normalized */
   char *interface;
   gboolean manage_ip;
+  gboolean reconnect;
   guint mtu;
   gboolean bind_to_caller;
   GTlsDatabase *ca_database; /* from ca or ca-file, by wstun_settings_load_async() */

@@ -26,6 +26,7 @@ typedef struct {
   char *interface;
   int mtu;
   gboolean no_manage_ip;
+  gboolean no_reconnect;
   /* service */
   gboolean session;
   int idle_timeout;
@@ -84,6 +85,8 @@ foreground_settings (const Options *options, GError **error)
                          g_variant_new_uint32 ((guint32) options->mtu));
   g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_MANAGE_IP,
                          g_variant_new_boolean (!options->no_manage_ip));
+  g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_RECONNECT,
+                         g_variant_new_boolean (!options->no_reconnect));
   variant = g_variant_ref_sink (g_variant_builder_end (&builder));
   return wstun_settings_new_from_variant (variant, error);
 }
@@ -163,6 +166,8 @@ main (int argc, char **argv)
       N_ ("BYTES") },
     { "no-manage-ip", 0, 0, G_OPTION_ARG_NONE, &options.no_manage_ip,
       N_ ("Create the device but leave addresses, routes and MTU to someone else"), NULL },
+    { "no-reconnect", 0, 0, G_OPTION_ARG_NONE, &options.no_reconnect,
+      N_ ("Exit when the connection is lost instead of reconnecting"), NULL },
     G_OPTION_ENTRY_NULL,
   };
   GOptionEntry main_entries[] = {
@@ -220,12 +225,12 @@ main (int argc, char **argv)
 
   foreground_only = options.token_file != NULL || options.ca_file != NULL ||
                     options.pin_sha256 != NULL || options.interface != NULL || options.mtu != 0 ||
-                    options.no_manage_ip;
+                    options.no_manage_ip || options.no_reconnect;
   if (options.connect_url == NULL) {
     if (foreground_only)
-      return usage_error (_ ("--token-file, --ca-file, --pin-sha256, --interface, --mtu and "
-                             "--no-manage-ip go with --connect; D-Bus callers pass them as "
-                             "settings of Connect"));
+      return usage_error (_ ("--token-file, --ca-file, --pin-sha256, --interface, --mtu, "
+                             "--no-manage-ip and --no-reconnect go with --connect; D-Bus callers "
+                             "pass them as settings of Connect"));
     return run_service (&options);
   }
   if (options.session || options.replace ||

@@ -22,6 +22,7 @@
 #define WSTUN_SETTING_INTERFACE      "interface"
 #define WSTUN_SETTING_MANAGE_IP      "manage-ip"
 #define WSTUN_SETTING_MTU            "mtu"
+#define WSTUN_SETTING_RECONNECT      "reconnect"
 #define WSTUN_SETTING_BIND_TO_CALLER "bind-to-caller"
 
 /* the largest "ca" (PEM text) Connect takes, in bytes: callers reading a

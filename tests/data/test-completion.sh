@@ -78,7 +78,7 @@ for m in "${modes[@]}"; do
   check "$m" "wstunctl --ver" --version
   check "$m" "wstunctl disconnect --" --all --json --session --help
   check "$m" "wstunctl connect --ca" --ca-file
-  check "$m" "wstunctl connect --no-" --no-manage-ip --no-wait
+  check "$m" "wstunctl connect --no-" --no-manage-ip --no-reconnect --no-wait
   check "$m" "wstunctl connect --timeout " # a number of the user's own
   check "$m" "wstunctl connect --ca-file $dir/certs/off" "$dir/certs/office-ca.pem"
   check "$m" "wstunctl connect ws://relay --token-file $dir/certs/oth" "$dir/certs/other.pem"

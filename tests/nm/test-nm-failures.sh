@@ -5,8 +5,9 @@
 # is asked for again through secrets_required and the connection comes
 # up), a relay whose key does not match the pin fails with the service's
 # advice in the log, an unreachable relay fails within seconds, and wstund
-# killed under NetworkManager takes the VPN down, and so does a relay that
-# goes away under a working VPN.
+# killed under NetworkManager takes the VPN down; a relay that goes away
+# under a working VPN does not (wstund reconnects) until it refuses the
+# token.
 source "$(dirname "$0")/../system/lib.sh"
 source "$(dirname "$0")/lib-nm.sh"
 
@@ -130,14 +131,40 @@ wst_log "wstund killed: office went down"
 out=$(nmw_nmcli -w 30 connection up office 2>&1) || wst_fail "office did not come up after wstund died: $out"
 nmw_nmcli -w 30 connection down office >/dev/null || wst_fail "down failed"
 
-# 7. the relay goes away under a working VPN: it goes down, with why
+# 7. the relay goes away under a working VPN: the VPN stays up while
+#    wstund reconnects (same org.wstun connection object), and has the same
+#    address when the relay is back; a relay that is back without the
+#    VPN's token (revoked meanwhile) takes it down, with why
 out=$(nmw_nmcli -w 30 connection up office 2>&1) || wst_fail "office did not come up: $out"
+conns=$(wstun_connections)
+ip4=$(nmw_nmcli -g IP4.ADDRESS connection show office)
+[ -n "$ip4" ] || wst_fail "office has no IPv4 address"
+wpath=${conns##* }
+wpath=${wpath//\"/}
+wstun_state() { nmw_busctl get-property org.wstun "$wpath" org.wstun.Connection State 2>/dev/null; }
+wstun_state_is() { [ "$(wstun_state)" = "s \"$1\"" ]; }
+retries() { [ "$(grep -c 'reconnecting in' "$WST_LOGDIR/nm-bus.log")" -ge "$1" ]; }
 wst_stop relay
-wst_wait 15 down || wst_fail "office stays activated after its relay stopped"
-plugin_log "the tunnel went down" | grep -q "relay-closed" || wst_fail "the service did not log why the tunnel went down"
+wst_wait 10 wstun_state_is reconnecting || wst_fail "wstund is $(wstun_state), not reconnecting, without its relay"
+n=$(grep -c 'reconnecting in' "$WST_LOGDIR/nm-bus.log")
+wst_wait 10 retries $((n + 2)) || wst_fail "wstund does not retry"
+nmw_con_activated office || wst_fail "office went down while wstund reconnects: $(nmw_con_state office)"
+wst_relay --tokens "$WST_TOKENS" --pool 10.99.0.0/24
+wst_wait 15 wstun_state_is connected || wst_fail "wstund is $(wstun_state), not back, with its relay back"
+nmw_con_activated office || wst_fail "office is $(nmw_con_state office) after the relay came back"
+[ "$(wstun_connections)" = "$conns" ] || wst_fail "the org.wstun connection changed: $(wstun_connections), was $conns"
+[ "$(nmw_nmcli -g IP4.ADDRESS connection show office)" = "$ip4" ] ||
+  wst_fail "office has $(nmw_nmcli -g IP4.ADDRESS connection show office), not $ip4, after reconnecting"
+wst_log "relay restarted: office stayed up with $ip4"
+wst_stop relay
+wst_wait 10 wstun_state_is reconnecting || wst_fail "wstund is $(wstun_state), not reconnecting"
+"$RELAY_BIN" --tokens "$WST_TOKENS" token remove office 2>>"$WST_LOGDIR/tokens.log" || wst_fail "token remove failed"
+wst_relay --tokens "$WST_TOKENS" --pool 10.99.0.0/24
+wst_wait 15 down || wst_fail "office stays activated with its token revoked"
+plugin_log "the tunnel went down" | grep -q "auth-failed" || wst_fail "the service did not log why the tunnel went down"
 wst_wait 10 no_wstun_connections || wst_fail "org.wstun still has $(wstun_connections)"
-wst_log "relay stopped: $(plugin_log "the tunnel went down" | tail -n 1 | cut -c1-160)"
+wst_log "token revoked: $(plugin_log "the tunnel went down" | tail -n 1 | cut -c1-160)"
 
 grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$WST_LOGDIR/nm.log" "$WST_LOGDIR/nm-bus.log" &&
   wst_fail "a sanitizer reported an error (nm.log, nm-bus.log)"
-wst_pass "NetworkManager failures: wrong token (asked again), pin, CA file, unreachable, wstund killed, relay gone"
+wst_pass "NetworkManager failures: wrong token (asked again), pin, CA file, unreachable, wstund killed, relay restarted, token revoked"

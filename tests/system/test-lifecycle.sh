@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Starting and stopping: a client stopped with SIGTERM removes its device and
 # frees its address at the relay; a relay stopped with SIGTERM closes its
-# clients (which exit 1 and remove their devices) and exits 0; a client
-# without a relay and clients given bad URLs fail clearly.
+# clients and exits 0 (clients with --no-reconnect exit 1 and remove their
+# devices, the others keep them and wait); a client without a relay and
+# clients given bad URLs fail clearly.
 source "$(dirname "$0")/lib.sh"
 
 wst_world 3
@@ -29,21 +30,30 @@ wst_client 2 # (the /126 has two client addresses; the pool hands out the rested
 wst_stop client2
 wst_stop relay
 
-# 2. SIGTERM to the relay: the clients see the close, exit 1, remove wstun0
+# 2. SIGTERM to the relay: it exits 0. A client with --no-reconnect sees the
+# close, exits 1 and removes wstun0; a client without it keeps its device
+# and address and waits for the relay (reconnecting, tested further in
+# test-reconnect.sh), until SIGTERM ends it cleanly.
 wst_relay --pool 10.99.0.0/24
-wst_client 1
+wst_client 1 --no-reconnect
 wst_client 2
-wst_in 1 ping -q -c 2 -i 0.2 -W 2 "$(wst_addr4 2)" >/dev/null || wst_fail "ping 1 -> 2"
+a2=$(wst_addr4 2)
+wst_in 1 ping -q -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "ping 1 -> 2"
 kill -TERM "$(wst_pid relay)"
 wst_exit_status relay 5 || wst_fail "the relay did not exit within 5 s of SIGTERM"
 [ "$WST_STATUS" = 0 ] || wst_fail "the relay exited $WST_STATUS on SIGTERM"
-for i in 1 2; do
-  wst_exit_status "client$i" 5 || wst_fail "client $i keeps running without its relay"
-  [ "$WST_STATUS" = 1 ] || wst_fail "client $i exited $WST_STATUS, not 1, when the relay went away"
-  wst_wait 3 wst_no_dev "$i" wstun0 || wst_fail "client $i's wstun0 is still there"
-  wst_log_has "client$i" '1001' || wst_fail "client $i did not report the relay's close (1001)"
-done
 wst_log_has relay 'shutting down' || wst_fail "the relay did not log its shutdown"
+wst_exit_status client1 5 || wst_fail "client 1 (--no-reconnect) keeps running without its relay"
+[ "$WST_STATUS" = 1 ] || wst_fail "client 1 exited $WST_STATUS, not 1, when the relay went away"
+wst_wait 3 wst_no_dev 1 wstun0 || wst_fail "client 1's wstun0 is still there"
+wst_log_has client1 '10(01|12)' || wst_fail "client 1 did not report the relay's close (1001/1012)"
+wst_wait 5 wst_log_has client2 'reconnecting in' || wst_fail "client 2 does not say it reconnects"
+wst_ended client2 && wst_fail "client 2 gave up when the relay went away"
+[ "$(wst_addr4 2)" = "$a2" ] || wst_fail "client 2 lost its address while reconnecting"
+kill -TERM "$(wst_pid client2)"
+wst_exit_status client2 5 || wst_fail "client 2 does not end within 5 s of SIGTERM while reconnecting"
+[ "$WST_STATUS" = 0 ] || wst_fail "client 2 exited $WST_STATUS on SIGTERM while reconnecting"
+wst_wait 3 wst_no_dev 2 wstun0 || wst_fail "client 2's wstun0 is still there"
 
 # 3. no relay at all: the client gives up with a clear message
 wst_bg norelay "$(wst_ns 3)" "$WSTUND_BIN" --connect "$WST_RELAY_URL" --interface wstun0

@@ -61,7 +61,8 @@ test_settings_all (void)
   /* the file is not opened yet: that is wstun_settings_load_async()'s */
   s = settings_from ("{'url': <'wss://relay.example.net:8443/t'>, 'token': <'s3cret'>, "
                      "'ca-file': <'/etc/wstun/ca.pem'>, 'interface': <'vpn0'>, "
-                     "'manage-ip': <false>, 'mtu': <uint32 1400>, 'bind-to-caller': <true>}",
+                     "'manage-ip': <false>, 'mtu': <uint32 1400>, 'bind-to-caller': <true>, "
+                     "'reconnect': <false>}",
                      &error);
   g_assert_no_error (error);
   g_assert_cmpstr (s->ca_file, ==, "/etc/wstun/ca.pem");
@@ -73,6 +74,7 @@ test_settings_all (void)
   g_assert_false (s->manage_ip);
   g_assert_cmpuint (s->mtu, ==, 1400);
   g_assert_true (s->bind_to_caller);
+  g_assert_false (s->reconnect);
   g_assert_null (s->pin_sha256);
 }
 
@@ -84,6 +86,7 @@ test_settings_defaults (void)
 
   g_assert_no_error (error);
   g_assert_true (s->manage_ip);
+  g_assert_true (s->reconnect);
   g_assert_false (s->bind_to_caller);
   g_assert_cmpuint (s->mtu, ==, 0);
   g_assert_null (s->token);
@@ -109,6 +112,7 @@ test_settings_keys_and_types (void)
   assert_refused ("{'url': <'ws://relay'>, 'mtu': <1400>}", "mtu"); /* i, not u */
   assert_refused ("{'url': <'ws://relay'>, 'manage-ip': <1>}", "manage-ip");
   assert_refused ("{'url': <'ws://relay'>, 'bind-to-caller': <'yes'>}", "bind-to-caller");
+  assert_refused ("{'url': <'ws://relay'>, 'reconnect': <'no'>}", "reconnect");
   assert_refused ("{'url': <'ws://relay'>, 'token': <['a']>}", "token");
   assert_refused ("{'url': <'ws://a'>, 'url': <'ws://b'>}", "twice");
   assert_refused ("{'token': <'x'>}", "url");

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wstun-pump.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <unistd.h>
+
+#include "wstun-frame.h"
+
+/* TUN reads per wakeup before yielding to the socket side. */
+#define MAX_TUN_READS 256
+/* A read must never truncate a packet, whatever the device MTU is. */
+#define TUN_READ_ROOM     WSTUN_PACKET_MAX
+#define LOG_INTERVAL_USEC (10 * G_USEC_PER_SEC)
+
+struct _WstunPump {
+  GObject parent_instance;
+
+  char *name;
+  WstunTun *tun;
+  WstunWs *ws;
+  GSource *tun_source;
+  WstunBatch *tx;
+  guint8 *sink; /* packets read while there is no relay connection */
+  WstunConnectionStats stats;
+  WstunConnectionStats stats_reported;
+  GSource *stats_timer; /* runs while the counters move: "stats-changed" */
+  gint64 last_complaint;
+};
+
+enum {
+  SIGNAL_STATS_CHANGED,
+  N_SIGNALS,
+};
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (WstunPump, wstun_pump, G_TYPE_OBJECT)
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL) {
+    g_source_destroy (*source);
+    g_clear_pointer (source, g_source_unref);
+  }
+}
+
+static void G_GNUC_PRINTF (2, 3) complain (WstunPump *self, const char *format, ...)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  if (self->last_complaint != 0 && now - self->last_complaint < LOG_INTERVAL_USEC)
+    return;
+  self->last_complaint = now;
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_warning ("%s: %s", self->name, msg);
+}
+
+/* ---- counters: "stats-changed" at most once a second while they move -- */
+
+static gboolean
+on_stats_tick (gpointer user_data)
+{
+  WstunPump *self = user_data;
+  const WstunConnectionStats *now = &self->stats, *then = &self->stats_reported;
+
+  if (now->rx_packets == then->rx_packets && now->tx_packets == then->tx_packets &&
+      now->rx_bytes == then->rx_bytes && now->tx_bytes == then->tx_bytes &&
+      now->dropped_packets == then->dropped_packets) {
+    /* no traffic since the last tick: sleep until the next packet */
+    g_clear_pointer (&self->stats_timer, g_source_unref);
+    return G_SOURCE_REMOVE;
+  }
+  self->stats_reported = self->stats;
+  g_signal_emit (self, signals[SIGNAL_STATS_CHANGED], 0);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Called where the counters may have changed; costs a test per burst. */
+static void
+stats_touched (WstunPump *self)
+{
+  if (self->stats_timer != NULL)
+    return;
+  self->stats_timer = g_timeout_source_new_seconds (1);
+  g_source_set_callback (self->stats_timer, on_stats_tick, self, NULL);
+  g_source_attach (self->stats_timer, g_main_context_get_thread_default ());
+}
+
+/* ---- data path: TUN -> relay ----------------------------------------- */
+
+static gboolean on_tun_readable (int fd, GIOCondition condition, gpointer user_data);
+
+static void
+watch_tun (WstunPump *self)
+{
+  if (self->tun_source != NULL || self->tun == NULL)
+    return;
+  self->tun_source = g_unix_fd_source_new (wstun_tun_get_fd (self->tun), G_IO_IN);
+  g_source_set_callback (self->tun_source, G_SOURCE_FUNC (on_tun_readable), self, NULL);
+  g_source_attach (self->tun_source, g_main_context_get_thread_default ());
+}
+
+static gboolean
+flush_tx (WstunPump *self)
+{
+  WstunBatch *tx = self->tx;
+  WstunWsSendResult res;
+
+  if (tx->len == 0)
+    return TRUE;
+  res = wstun_ws_send_frame (self->ws, WSTUN_WS_OPCODE_BINARY, wstun_batch_payload (tx), tx->len,
+                             FALSE);
+  if (res == WSTUN_WS_SEND_OK) {
+    self->stats.tx_packets += tx->packets;
+    self->stats.tx_bytes += tx->len;
+  } else {
+    self->stats.dropped_packets += tx->packets;
+  }
+  wstun_batch_reset (tx);
+  return res == WSTUN_WS_SEND_OK;
+}
+
+/* No relay connection (reconnecting): what the device sends is dropped,
+ * and counted, at once; holding it would be a queue without a bound */
+static void
+drop_tun_packets (WstunPump *self, int fd)
+{
+  for (guint i = 0; i < MAX_TUN_READS; i++) {
+    ssize_t n = read (fd, self->sink, TUN_READ_ROOM);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    self->stats.dropped_packets++;
+  }
+  stats_touched (self);
+}
+
+static gboolean
+on_tun_readable (int fd, GIOCondition condition, gpointer user_data)
+{
+  WstunPump *self = user_data;
+  WstunBatch *tx = self->tx;
+
+  (void) condition;
+  if (self->ws == NULL) {
+    drop_tun_packets (self, fd);
+    return G_SOURCE_CONTINUE;
+  }
+  for (guint i = 0; i < MAX_TUN_READS; i++) {
+    ssize_t n;
+
+    if (wstun_batch_full (tx, TUN_READ_ROOM)) {
+      /* stop as soon as the socket stops taking whole frames: the queue
+       * behind it must not grow by a frame per read */
+      if (!flush_tx (self) || wstun_ws_get_backlog (self->ws) > 0)
+        break;
+    }
+    n = read (fd, wstun_batch_payload (tx) + tx->len, wstun_batch_room (tx));
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno != EAGAIN)
+        complain (self, "reading the TUN device: %s", g_strerror (errno));
+      break;
+    }
+    if (n == 0)
+      break;
+    tx->len += n;
+    tx->packets++;
+  }
+  flush_tx (self);
+  stats_touched (self);
+
+  /* the socket is full: leave packets in the device queue (the kernel's
+   * own backpressure) until the relay connection drains */
+  if (self->ws != NULL && wstun_ws_get_backlog (self->ws) > 0) {
+    g_clear_pointer (&self->tun_source, g_source_unref);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- data path: relay -> TUN ----------------------------------------- */
+
+void
+wstun_pump_receive (WstunPump *self, guint8 *data, gsize len)
+{
+  WstunFrameStatus status;
+  WstunFrameIter iter;
+  WstunPacketInfo info;
+  guint8 *packet;
+  guint n_packets = 0;
+  int fd;
+
+  stats_touched (self);
+  status = wstun_frame_validate (data, len, WSTUN_FRAME_MAX_PACKETS, &n_packets, NULL, NULL);
+  if (status != WSTUN_FRAME_OK) {
+    self->stats.dropped_packets++;
+    complain (self, "dropped a frame from the relay: %s", wstun_frame_status_to_string (status));
+    return;
+  }
+  if (self->tun == NULL) {
+    self->stats.dropped_packets += n_packets;
+    return;
+  }
+  fd = wstun_tun_get_fd (self->tun);
+  wstun_frame_iter_init (&iter, data, len);
+  while (wstun_frame_iter_next (&iter, &packet, &info)) {
+    ssize_t n;
+
+    do
+      n = write (fd, packet, info.length);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      self->stats.dropped_packets++;
+      if (errno != EAGAIN && errno != ENOBUFS)
+        complain (self, "writing to the TUN device: %s", g_strerror (errno));
+      continue;
+    }
+    self->stats.rx_packets++;
+    self->stats.rx_bytes += info.length;
+  }
+}
+
+void
+wstun_pump_drained (WstunPump *self)
+{
+  g_return_if_fail (WSTUN_IS_PUMP (self));
+  watch_tun (self);
+}
+
+void
+wstun_pump_set_tun (WstunPump *self, WstunTun *tun)
+{
+  g_return_if_fail (WSTUN_IS_PUMP (self));
+
+  if (self->tun == tun)
+    return;
+  destroy_source (&self->tun_source);
+  g_set_object (&self->tun, tun);
+  watch_tun (self);
+}
+
+void
+wstun_pump_set_ws (WstunPump *self, WstunWs *ws)
+{
+  g_return_if_fail (WSTUN_IS_PUMP (self));
+
+  if (self->ws == ws)
+    return;
+  /* a batch half made for the old connection goes with it */
+  if (self->tx->packets > 0)
+    self->stats.dropped_packets += self->tx->packets;
+  wstun_batch_reset (self->tx);
+  g_set_object (&self->ws, ws);
+  watch_tun (self);
+}
+
+const WstunConnectionStats *
+wstun_pump_get_stats (WstunPump *self)
+{
+  g_return_val_if_fail (WSTUN_IS_PUMP (self), NULL);
+  return &self->stats;
+}
+
+WstunPump *
+wstun_pump_new (const char *name)
+{
+  WstunPump *self = g_object_new (WSTUN_TYPE_PUMP, NULL);
+
+  self->name = g_strdup (name);
+  return self;
+}
+
+static void
+wstun_pump_dispose (GObject *object)
+{
+  WstunPump *self = WSTUN_PUMP (object);
+
+  destroy_source (&self->tun_source);
+  destroy_source (&self->stats_timer);
+  g_clear_object (&self->ws);
+  g_clear_object (&self->tun);
+  G_OBJECT_CLASS (wstun_pump_parent_class)->dispose (object);
+}
+
+static void
+wstun_pump_finalize (GObject *object)
+{
+  WstunPump *self = WSTUN_PUMP (object);
+
+  wstun_batch_free (self->tx);
+  g_free (self->sink);
+  g_free (self->name);
+  G_OBJECT_CLASS (wstun_pump_parent_class)->finalize (object);
+}
+
+static void
+wstun_pump_class_init (WstunPumpClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wstun_pump_dispose;
+  object_class->finalize = wstun_pump_finalize;
+
+  signals[SIGNAL_STATS_CHANGED] =
+    g_signal_new ("stats-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+}
+
+static void
+wstun_pump_init (WstunPump *self)
+{
+  self->tx = wstun_batch_new ();
+  self->sink = g_malloc (TUN_READ_ROOM);
+}
