@@ -6,6 +6,7 @@
                                                      and writes what it reads
                                                      to FILE until EOF
   tcp-xfer.py send --to ADDR --port P --file FILE    connects and sends FILE
+                   [--rate BYTES]                    at most BYTES a second
 
 Both sides give up after --timeout seconds in total and then exit 1. The
 receiver prints the number of bytes it got.
@@ -49,14 +50,24 @@ def recv(args, deadline):
 
 
 def send(args, deadline):
+    chunk = 1 << 16
     with socket.create_connection((args.to, args.port), timeout=left(deadline)) as conn, \
             open(args.file, "rb") as f:
+        start = time.monotonic()
+        sent = 0
         while True:
-            data = f.read(1 << 16)
+            data = f.read(chunk)
             if not data:
                 break
             conn.settimeout(left(deadline))
             conn.sendall(data)
+            sent += len(data)
+            if args.rate:
+                # paced, so that the transfer is still running when a test
+                # breaks the path under it
+                ahead = sent / args.rate - (time.monotonic() - start)
+                if ahead > 0:
+                    time.sleep(min(ahead, left(deadline)))
         conn.shutdown(socket.SHUT_WR)
         # wait for the receiver's close, so every byte was taken
         conn.settimeout(left(deadline))
@@ -75,6 +86,7 @@ def main():
     s.add_argument("--to", required=True)
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--file", required=True)
+    s.add_argument("--rate", type=int, default=0, help="bytes per second (0: as fast as it goes)")
     for p in (r, s):
         p.add_argument("--timeout", type=float, default=60, help="overall bound in seconds")
     args = parser.parse_args()
