@@ -34,6 +34,7 @@ struct _NMWstunPlugin {
   char *path;                     /* org.wstun's connection object */
   WstunExportedConnection *proxy; /* ... followed */
   gboolean started;               /* NetworkManager has the IP configuration */
+  gboolean reconnecting;          /* wstund is getting a lost tunnel back */
   char *sent;                     /* that configuration, printed: resent only if it changes */
   gboolean failing;               /* fail() is stopping the service ... */
   NMVpnPluginFailure failure;     /* ... for this reason */
@@ -206,6 +207,7 @@ end_tunnel (NMWstunPlugin *self, gboolean wait)
   g_clear_object (&self->proxy);
   g_clear_pointer (&self->sent, g_free);
   self->started = FALSE;
+  self->reconnecting = FALSE;
   if (path == NULL)
     return;
   if (wait) {
@@ -347,6 +349,17 @@ follow (NMWstunPlugin *self)
     return;
   }
   g_debug ("%s: %s is %s", connection_name (self), self->path, state);
+  /* the VPN stays up meanwhile: said once each way, for whoever reads why
+   * traffic paused */
+  if (!self->reconnecting && g_strcmp0 (state, "reconnecting") == 0) {
+    self->reconnecting = TRUE;
+    g_message ("%s: the tunnel was lost; wstund is reconnecting: %s (%s)", connection_name (self),
+               wstun_exported_connection_get_last_error (self->proxy),
+               wstun_exported_connection_get_failure_reason (self->proxy));
+  } else if (self->reconnecting && g_strcmp0 (state, "connected") == 0) {
+    self->reconnecting = FALSE;
+    g_message ("%s: the tunnel is back", connection_name (self));
+  }
   if (g_strcmp0 (state, "connected") == 0)
     send_config (self);
   else if (g_strcmp0 (state, "failed") == 0)

@@ -220,7 +220,8 @@ report_added (Monitor *self, WstunExportedConnection *connection, gboolean initi
 }
 
 /* " (wstun0, 10.99.0.2/24 fd00:99::2/64)" for a connected one, ":
- * unreachable: Cannot connect ..." for a failed one, else "" */
+ * unreachable: Cannot connect ..." for a failed one and for one that
+ * reconnects (why it was lost), else "" */
 static char *
 state_details (WstunExportedConnection *connection, const char *state)
 {
@@ -234,7 +235,7 @@ state_details (WstunExportedConnection *connection, const char *state)
 
     return g_strdup_printf (" (%s, %s)", interface, printable);
   }
-  if (g_strcmp0 (state, "failed") == 0) {
+  if (g_strcmp0 (state, "failed") == 0 || g_strcmp0 (state, "reconnecting") == 0) {
     g_autofree char *reason =
       wstunctl_text (wstun_exported_connection_get_failure_reason (connection), TRUE);
     g_autofree char *last_error =

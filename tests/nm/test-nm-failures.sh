@@ -149,9 +149,11 @@ wst_wait 10 wstun_state_is reconnecting || wst_fail "wstund is $(wstun_state), n
 n=$(grep -c 'reconnecting in' "$WST_LOGDIR/nm-bus.log")
 wst_wait 10 retries $((n + 2)) || wst_fail "wstund does not retry"
 nmw_con_activated office || wst_fail "office went down while wstund reconnects: $(nmw_con_state office)"
+plugin_log "wstund is reconnecting" | grep -q "relay-closed" || wst_fail "the service did not log that wstund reconnects, and why"
 wst_relay --tokens "$WST_TOKENS" --pool 10.99.0.0/24
 wst_wait 15 wstun_state_is connected || wst_fail "wstund is $(wstun_state), not back, with its relay back"
 nmw_con_activated office || wst_fail "office is $(nmw_con_state office) after the relay came back"
+wst_wait 5 plugin_log "office: the tunnel is back" || wst_fail "the service did not log that the tunnel is back"
 [ "$(wstun_connections)" = "$conns" ] || wst_fail "the org.wstun connection changed: $(wstun_connections), was $conns"
 [ "$(nmw_nmcli -g IP4.ADDRESS connection show office)" = "$ip4" ] ||
   wst_fail "office has $(nmw_nmcli -g IP4.ADDRESS connection show office), not $ip4, after reconnecting"
