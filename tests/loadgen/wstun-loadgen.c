@@ -92,6 +92,7 @@ static char *opt_family;
 static char *opt_sources;
 static int opt_relay_pid;
 static gboolean opt_json;
+static char *opt_json_file;
 static gboolean opt_quiet;
 
 static const GOptionEntry entries[] = {
@@ -135,6 +136,8 @@ static const GOptionEntry entries[] = {
   { "relay-pid", 0, 0, G_OPTION_ARG_INT, &opt_relay_pid,
     "Sample this relay process's CPU time and memory from /proc", "PID" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the report as JSON", NULL },
+  { "json-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_json_file,
+    "Also write the report as JSON to FILE", "FILE" },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress lines on stderr", NULL },
   G_OPTION_ENTRY_NULL,
 };
@@ -654,6 +657,10 @@ on_data (Client *c, guint8 *data, gsize len)
       continue;
     }
     sender = &run.clients[sender_idx];
+    if (sender->ring == NULL) { /* not one of the clients that send */
+      run.rx_corrupt++;
+      continue;
+    }
     /* the relay forwards packets unaltered (PROTOCOL.md 4.1) */
     if ((info.version == 4 && csum_finish (csum_add (0, p, ihl)) != 0) ||
         (gsize) ((udp[4] << 8) | udp[5]) != udp_len ||
@@ -1413,13 +1420,12 @@ relay_rss_per_1000 (void)
   return ((double) run.relay_setup.rss_kb - run.relay_begin.rss_kb) / run.connected * 1000;
 }
 
-static void
-print_json (void)
+static char *
+report_json (void)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "url");
@@ -1518,8 +1524,7 @@ print_json (void)
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  g_print ("%s\n", text);
+  return json_generator_to_data (gen, NULL);
 }
 
 static int
@@ -1935,9 +1940,18 @@ main (int argc, char **argv)
   g_source_remove (sigint);
   g_source_remove (sigterm);
 
-  if (opt_json)
-    print_json ();
-  else
+  if (opt_json || opt_json_file != NULL) {
+    g_autofree char *json = report_json ();
+    g_autoptr (GError) write_error = NULL;
+
+    if (opt_json)
+      g_print ("%s\n", json);
+    if (opt_json_file != NULL && !g_file_set_contents (opt_json_file, json, -1, &write_error)) {
+      g_printerr ("wstun-loadgen: %s\n", write_error->message);
+      run.aborted = TRUE;
+    }
+  }
+  if (!opt_json)
     print_text ();
   fflush (stdout);
   run.exit_status = run.aborted ? 1 : 0;
@@ -1948,5 +1962,6 @@ main (int argc, char **argv)
   g_free (opt_ca_file);
   g_free (opt_family);
   g_free (opt_sources);
+  g_free (opt_json_file);
   return run.exit_status;
 }
