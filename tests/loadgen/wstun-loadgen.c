@@ -51,22 +51,22 @@
 
 /* ---- constants ------------------------------------------------------- */
 
-#define MAGIC           0x574c4731u /* "WLG1" */
-#define KIND_PING       1
-#define KIND_BULK       2
-#define PAYLOAD_HEADER  32 /* magic, run, sender, kind, seq, time: see put_payload() */
-#define UDP_HEADER      8
-#define UDP_DST_PORT    9 /* discard */
-#define UDP_SRC_BASE    40000
-#define FD_SLACK        64  /* descriptors beyond one per client: GLib, libsoup, stdio */
-#define MAX_RING_BYTES  (512u * 1024 * 1024)
-#define MAX_CLIENTS     1000000
-#define CLOSE_WAIT_US   (4 * G_USEC_PER_SEC) /* WstunWs waits 3 s for the peer's close */
-#define PROGRESS_US     (2 * G_USEC_PER_SEC)
-#define SAMPLE_US       G_USEC_PER_SEC
-#define QUIET_AFTER_US  (200 * 1000) /* drain: no packet for this long, nothing awaited */
-#define HARD_SLACK_S    15
-#define BACKLOG         (1024 * 1024)
+#define MAGIC          0x574c4731u /* "WLG1" */
+#define KIND_PING      1
+#define KIND_BULK      2
+#define PAYLOAD_HEADER 32 /* magic, run, sender, kind, seq, time: see put_payload() */
+#define UDP_HEADER     8
+#define UDP_DST_PORT   9 /* discard */
+#define UDP_SRC_BASE   40000
+#define FD_SLACK       64 /* descriptors beyond one per client: GLib, libsoup, stdio */
+#define MAX_RING_BYTES (512u * 1024 * 1024)
+#define MAX_CLIENTS    1000000
+#define CLOSE_WAIT_US  (4 * G_USEC_PER_SEC) /* WstunWs waits 3 s for the peer's close */
+#define PROGRESS_US    (2 * G_USEC_PER_SEC)
+#define SAMPLE_US      G_USEC_PER_SEC
+#define QUIET_AFTER_US (200 * 1000) /* drain: no packet for this long, nothing awaited */
+#define HARD_SLACK_S   15
+#define BACKLOG        (1024 * 1024)
 
 /* ---- options --------------------------------------------------------- */
 
@@ -96,7 +96,8 @@ static char *opt_json_file;
 static gboolean opt_quiet;
 
 static const GOptionEntry entries[] = {
-  { "url", 'u', 0, G_OPTION_ARG_STRING, &opt_url, "The relay: ws://HOST:PORT/ or wss://...", "URL" },
+  { "url", 'u', 0, G_OPTION_ARG_STRING, &opt_url, "The relay: ws://HOST:PORT/ or wss://...",
+    "URL" },
   { "clients", 'n', 0, G_OPTION_ARG_INT, &opt_clients, "Simulated clients (10)", "N" },
   { "connect-rate", 0, 0, G_OPTION_ARG_DOUBLE, &opt_connect_rate,
     "New connections per second (0: as fast as --max-pending allows)", "R" },
@@ -120,8 +121,7 @@ static const GOptionEntry entries[] = {
   { "bulk-size", 0, 0, G_OPTION_ARG_INT, &opt_bulk_size, "Bulk IP packet size (1400)", "BYTES" },
   { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &opt_duration,
     "Measured traffic time, after the warm-up (10)", "S" },
-  { "warmup", 'w', 0, G_OPTION_ARG_DOUBLE, &opt_warmup,
-    "Traffic time before measuring (2)", "S" },
+  { "warmup", 'w', 0, G_OPTION_ARG_DOUBLE, &opt_warmup, "Traffic time before measuring (2)", "S" },
   { "drain", 0, 0, G_OPTION_ARG_DOUBLE, &opt_drain,
     "After sending stops, time to wait for packets still on their way (3)", "S" },
   { "loss-window", 0, 0, G_OPTION_ARG_DOUBLE, &opt_loss_window,
@@ -263,7 +263,8 @@ sample_pid (int pid)
   path = g_strdup_printf ("/proc/%d/status", pid);
   if (!g_file_get_contents (path, &status, NULL, NULL))
     return s;
-  s.ok = read_status_kb (status, "VmRSS:", &s.rss_kb) && read_status_kb (status, "VmHWM:", &s.hwm_kb);
+  s.ok =
+    read_status_kb (status, "VmRSS:", &s.rss_kb) && read_status_kb (status, "VmHWM:", &s.hwm_kb);
   return s;
 }
 
@@ -365,18 +366,18 @@ typedef struct {
   char *first_error; /* an example message, for people */
 
   /* traffic */
-  gint64 t_traffic, t_measure, t_stop, t_drain_end, t_close_end, t_last_rx;
+  gint64 t_traffic, t_measure, t_stop, t_measure_end, t_drain_end, t_close_end, t_last_rx;
   gint64 last_tick;
   guint64 inflight_measured;
   PingCounts ping;
   Histogram latency;
   Histogram bulk_latency;
-  guint64 sched_skipped;  /* pings due while the loop was stalled, not sent */
-  guint64 local_drops;    /* frames our own send backlog did not take */
+  guint64 sched_skipped; /* pings due while the loop was stalled, not sent */
+  guint64 local_drops;   /* frames our own send backlog did not take */
   guint64 no_peer;
   guint64 bulk_sent, bulk_sent_bytes, bulk_rx, bulk_rx_bytes; /* measured */
-  guint64 bulk_deferred_bytes; /* offered, but our socket was full */
-  guint64 tx_packets, tx_bytes, rx_packets, rx_bytes; /* all, warm-up and drain too */
+  guint64 bulk_deferred_bytes;                                /* offered, but our socket was full */
+  guint64 tx_packets, tx_bytes, rx_packets, rx_bytes;         /* all, warm-up and drain too */
   guint64 rx_frames;
   guint64 rx_bad_frames, rx_foreign, rx_misdelivered, rx_corrupt, rx_bogus;
   guint closing;
@@ -703,7 +704,9 @@ pick_address (Client *c, const WstunConfig *config, GError **error)
     cidr = config->address6;
   if (cidr == NULL) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_FAILED, "the config has no IPv%s address",
-                 run.family == AF_INET ? "4" : run.family == AF_INET6 ? "6" : "4 or IPv6");
+                 run.family == AF_INET    ? "4"
+                 : run.family == AF_INET6 ? "6"
+                                          : "4 or IPv6");
     return FALSE;
   }
   if (!wstun_prefix_parse (cidr, &prefix, error))
@@ -907,16 +910,15 @@ session_for (guint i)
     g_autoptr (GSocketAddress) local = NULL;
 
     if (run.n_sources > 0) {
-      g_autoptr (GInetAddress) a =
-        g_inet_address_new_from_bytes (run.sources[i].bytes, run.sources[i].family == AF_INET
-                                                               ? G_SOCKET_FAMILY_IPV4
-                                                               : G_SOCKET_FAMILY_IPV6);
+      g_autoptr (GInetAddress) a = g_inet_address_new_from_bytes (
+        run.sources[i].bytes,
+        run.sources[i].family == AF_INET ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
       local = g_inet_socket_address_new (a, 0);
     }
     /* no proxy resolver: nothing may come between us and the relay */
     s = soup_session_new_with_options ("user-agent", "wstun-loadgen/" PACKAGE_VERSION " ",
-                                       "proxy-resolver", NULL, "local-address", local,
-                                       "max-conns", opt_max_pending + 16, "max-conns-per-host",
+                                       "proxy-resolver", NULL, "local-address", local, "max-conns",
+                                       opt_max_pending + 16, "max-conns-per-host",
                                        opt_max_pending + 16, "timeout", 0, NULL);
     if (run.ca != NULL)
       soup_session_set_tls_database (s, run.ca);
@@ -1077,8 +1079,7 @@ send_bulk (Client *c, gint64 now, gint64 elapsed)
     gsize len = 0;
     guint n = 0;
 
-    while (c->bulk_credit >= size && len + size <= WSTUN_FRAME_MAX &&
-           n < WSTUN_FRAME_MAX_PACKETS) {
+    while (c->bulk_credit >= size && len + size <= WSTUN_FRAME_MAX && n < WSTUN_FRAME_MAX_PACKETS) {
       put_packet (run.frame + WSTUN_WS_HEADROOM + len, size, c, d, KIND_BULK, c->bulk_seq++, now);
       len += size;
       n++;
@@ -1215,8 +1216,8 @@ set_phase (Phase phase)
     start_traffic ();
     if (run.n_peers < 2) {
       run.aborted = TRUE;
-      run.abort_reason = g_strdup_printf ("only %u client(s) connected: no traffic possible",
-                                          run.n_peers);
+      run.abort_reason =
+        g_strdup_printf ("only %u client(s) connected: no traffic possible", run.n_peers);
       set_phase (PHASE_CLOSE);
       return;
     }
@@ -1225,9 +1226,15 @@ set_phase (Phase phase)
     sample_all (&run.relay_measure, &run.self_measure);
     break;
   case PHASE_DRAIN:
+    run.t_measure_end = now;
     sample_all (&run.relay_stop, &run.self_stop);
     break;
   case PHASE_CLOSE:
+    if (run.t_measure_end == 0 && run.t_measure > 0) {
+      /* cut short: the measured window ends here */
+      run.t_measure_end = MIN (now, run.t_stop);
+      sample_all (&run.relay_stop, &run.self_stop);
+    }
     if (run.ring_size > 0 && run.peers != NULL)
       settle_rings ();
     start_closing ();
@@ -1406,10 +1413,18 @@ loss_pct (void)
   return run.ping.sent > 0 ? 100.0 * run.ping.lost / run.ping.sent : 0;
 }
 
+/* the measured window as it was: shorter when the run was cut short */
+static double
+measured_seconds (void)
+{
+  return seconds (run.t_measure, run.t_measure_end);
+}
+
 static double
 bulk_mbps (guint64 bytes)
 {
-  return opt_duration > 0 ? bytes * 8 / opt_duration / 1e6 : 0;
+  double s = measured_seconds ();
+  return s > 0 ? bytes * 8 / s / 1e6 : 0;
 }
 
 static double
@@ -1433,8 +1448,10 @@ report_json (void)
   add_num (b, "clients", run.n);
   add_num (b, "rate_pps", opt_rate);
   add_num (b, "duration_s", opt_duration);
+  add_num (b, "measured_s", measured_seconds ());
   add_num (b, "warmup_s", opt_warmup);
-  add_num (b, "family", run.n_peers > 0 ? (run.clients[run.peers[0]].addr.family == AF_INET ? 4 : 6) : 0);
+  add_num (b, "family",
+           run.n_peers > 0 ? (run.clients[run.peers[0]].addr.family == AF_INET ? 4 : 6) : 0);
   json_builder_set_member_name (b, "aborted");
   json_builder_add_boolean_value (b, run.aborted);
   if (run.abort_reason != NULL) {
@@ -1468,7 +1485,8 @@ report_json (void)
   json_builder_set_member_name (b, "bulk");
   json_builder_begin_object (b);
   add_num (b, "senders", MIN ((guint) opt_bulk, run.n_peers >= 2 ? run.n_peers : 0));
-  add_num (b, "offered_mbps", opt_bulk > 0 ? opt_bulk_rate * MIN ((guint) opt_bulk, run.n_peers) : 0);
+  add_num (b, "offered_mbps",
+           opt_bulk > 0 ? opt_bulk_rate * MIN ((guint) opt_bulk, run.n_peers) : 0);
   add_num (b, "sent_mbps", bulk_mbps (run.bulk_sent_bytes));
   add_num (b, "received_mbps", bulk_mbps (run.bulk_rx_bytes));
   add_num (b, "sent_packets", run.bulk_sent);
@@ -1550,14 +1568,25 @@ table_text (GHashTable *t)
   return g_string_free (s, FALSE);
 }
 
+static char *
+pct_text (double pct)
+{
+  return pct < 0 ? g_strdup ("n/a") : g_strdup_printf ("%.1f %%", pct);
+}
+
 static void
 print_proc_text (const char *name, const ProcSample *begin, const ProcSample *setup,
-                 const ProcSample *measure, const ProcSample *stop, guint64 peak)
+                 const ProcSample *measure, const ProcSample *stop, const ProcSample *end,
+                 guint64 peak)
 {
-  g_print ("%-10s CPU %.1f %% while measuring, %.1f %% during set-up; RSS %.1f MiB at start, "
+  g_autofree char *measuring = pct_text (cpu_pct (measure, stop));
+  g_autofree char *setting_up = pct_text (cpu_pct (begin, setup));
+  const ProcSample *last = stop->ok ? stop : end;
+
+  g_print ("%-10s CPU %s while measuring, %s during set-up; RSS %.1f MiB at start, "
            "%.1f after set-up, %.1f at the end, peak %.1f\n",
-           name, cpu_pct (measure, stop), cpu_pct (begin, setup), begin->rss_kb / 1024.0,
-           setup->rss_kb / 1024.0, stop->rss_kb / 1024.0, peak / 1024.0);
+           name, measuring, setting_up, begin->rss_kb / 1024.0, setup->rss_kb / 1024.0,
+           last->rss_kb / 1024.0, peak / 1024.0);
 }
 
 static void
@@ -1568,9 +1597,9 @@ print_text (void)
   const Histogram *l = &run.latency, *s = &run.setup_hist;
   double la[3] = { 0 };
 
-  g_print ("wstun-loadgen: %s, %u clients, %g packets/s each, %g s measured after %g s warm-up, "
+  g_print ("wstun-loadgen: %s, %u clients, %g packets/s each, %.1f s measured after %g s warm-up, "
            "IPv%d\n",
-           opt_url, run.n, opt_rate, opt_duration, opt_warmup,
+           opt_url, run.n, opt_rate, measured_seconds (), opt_warmup,
            run.n_peers > 0 && run.clients[run.peers[0]].addr.family == AF_INET6 ? 6 : 4);
   if (run.aborted)
     g_print ("ABORTED:   %s\n", run.abort_reason);
@@ -1592,7 +1621,9 @@ print_text (void)
              "(loss %.3f %%), latency p50 %.3f ms, p99 %.3f ms\n",
              MIN (opt_bulk, (int) run.n_peers), opt_bulk_rate, bulk_mbps (run.bulk_sent_bytes),
              bulk_mbps (run.bulk_rx_bytes),
-             run.bulk_sent > 0 ? 100.0 * (run.bulk_sent - MIN (run.bulk_rx, run.bulk_sent)) / run.bulk_sent : 0,
+             run.bulk_sent > 0
+               ? 100.0 * (run.bulk_sent - MIN (run.bulk_rx, run.bulk_sent)) / run.bulk_sent
+               : 0,
              hist_quantile (&run.bulk_latency, 0.5) / 1000,
              hist_quantile (&run.bulk_latency, 0.99) / 1000);
   g_print ("totals     tx %" G_GUINT64_FORMAT " packets, rx %" G_GUINT64_FORMAT
@@ -1603,14 +1634,14 @@ print_text (void)
            run.rx_misdelivered, run.local_drops);
   if (opt_relay_pid > 0) {
     print_proc_text ("relay", &run.relay_begin, &run.relay_setup, &run.relay_measure,
-                     &run.relay_stop, run.relay_rss_peak);
+                     &run.relay_stop, &run.relay_end, run.relay_rss_peak);
     g_print ("           %.0f kB of RSS per 1000 clients (after set-up, over start)\n",
              relay_rss_per_1000 ());
     if (run.relay_warning != NULL)
       g_print ("           warning: %s\n", run.relay_warning);
   }
   print_proc_text ("loadgen", &run.self_begin, &run.self_setup, &run.self_measure, &run.self_stop,
-                   MAX (run.self_stop.rss_kb, run.self_end.rss_kb));
+                   &run.self_end, MAX (run.self_stop.rss_kb, run.self_end.rss_kb));
   g_print ("errors     set-up: %s; while running: %s\n", setup_errors, run_errors);
   if (run.first_error != NULL)
     g_print ("           first: %s\n", run.first_error);
@@ -1733,10 +1764,10 @@ check_environment (void)
       guint64 soft = g_ascii_strtoull (line + strlen ("Max open files"), NULL, 10);
       /* the relay needs one per client and a few of its own */
       if (soft > 0 && soft < (guint64) run.n + 32) {
-        run.relay_warning = g_strdup_printf (
-          "the relay may open only %" G_GUINT64_FORMAT " files (its RLIMIT_NOFILE): it fails "
-          "beyond about %" G_GUINT64_FORMAT " clients",
-          soft, soft > 32 ? soft - 32 : 0);
+        run.relay_warning = g_strdup_printf ("the relay may open only %" G_GUINT64_FORMAT
+                                             " files (its RLIMIT_NOFILE): it fails "
+                                             "beyond about %" G_GUINT64_FORMAT " clients",
+                                             soft, soft > 32 ? soft - 32 : 0);
         g_printerr ("wstun-loadgen: warning: %s\n", run.relay_warning);
       }
     }
@@ -1746,12 +1777,13 @@ check_environment (void)
 static gboolean
 check_options (GError **error)
 {
-  if (opt_url == NULL || (!g_str_has_prefix (opt_url, "ws://") && !g_str_has_prefix (opt_url, "wss://"))) {
+  if (opt_url == NULL ||
+      (!g_str_has_prefix (opt_url, "ws://") && !g_str_has_prefix (opt_url, "wss://"))) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, "--url ws://HOST:PORT/ is needed");
     return FALSE;
   }
-  if (opt_clients < 2 || opt_clients > MAX_CLIENTS || opt_max_pending < 1 ||
-      opt_connect_rate < 0 || opt_connect_timeout <= 0 || opt_setup_timeout <= 0) {
+  if (opt_clients < 2 || opt_clients > MAX_CLIENTS || opt_max_pending < 1 || opt_connect_rate < 0 ||
+      opt_connect_timeout <= 0 || opt_setup_timeout <= 0) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
                  "--clients must be 2 to %d, --max-pending at least 1, the timeouts positive",
                  MAX_CLIENTS);
@@ -1767,8 +1799,8 @@ check_options (GError **error)
   }
   /* IPv6 is the larger header */
   if (opt_payload < PAYLOAD_HEADER || opt_payload + WSTUN_IPV6_HEADER + UDP_HEADER > 65535 ||
-      opt_bulk < 0 || opt_bulk_rate <= 0 || opt_bulk_size < WSTUN_IPV6_HEADER + UDP_HEADER + PAYLOAD_HEADER ||
-      opt_bulk_size > 65535) {
+      opt_bulk < 0 || opt_bulk_rate <= 0 ||
+      opt_bulk_size < WSTUN_IPV6_HEADER + UDP_HEADER + PAYLOAD_HEADER || opt_bulk_size > 65535) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
                  "--payload %d to %d, --bulk not negative, --bulk-rate positive, --bulk-size %d "
                  "to 65535",
@@ -1914,8 +1946,8 @@ main (int argc, char **argv)
   sigint = g_unix_signal_add (SIGINT, on_signal, NULL);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, NULL);
   /* the whole run, whatever happens */
-  hard_s = opt_setup_timeout + opt_warmup + opt_duration + opt_drain + CLOSE_WAIT_US / 1e6 +
-           HARD_SLACK_S;
+  hard_s =
+    opt_setup_timeout + opt_warmup + opt_duration + opt_drain + CLOSE_WAIT_US / 1e6 + HARD_SLACK_S;
   run.deadline_source = g_timeout_source_new_seconds ((guint) ceil (hard_s));
   g_source_set_callback (run.deadline_source, on_deadline, NULL, NULL);
   g_source_attach (run.deadline_source, NULL);
