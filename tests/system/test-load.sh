@@ -51,6 +51,7 @@ wst_bg load "$(wst_ns 1)" "$LOADGEN_BIN" --url "$WST_RELAY_URL/" --clients "$CLI
   --setup-timeout 30 --relay-pid "$relay_pid" --json-file "$report"
 wst_exit_status load 75 || wst_fail "wstun-loadgen is still running after 75 s"
 grep -Ev '^wstun-loadgen: +[0-9.]+ s ' "$(wst_logfile load)" # the report, without progress lines
+wst_no_sanitizer_reports load
 [ "$WST_STATUS" = 0 ] || wst_fail "wstun-loadgen exited $WST_STATUS"
 [ -s "$report" ] || wst_fail "wstun-loadgen wrote no report"
 
