@@ -343,6 +343,7 @@ typedef struct {
   GTlsDatabase *ca;
   int family; /* AF_INET, AF_INET6, 0: auto */
   GPtrArray *sessions;
+  gboolean sessions_dropped;
   WstunAddr *sources;
   guint n_sources;
 
@@ -928,6 +929,21 @@ session_for (guint i)
   return s;
 }
 
+/* Once every handshake has ended, the sessions are of no more use: the
+ * WebSockets were taken out of them. Each one keeps two sources in the
+ * main context (its message queue's and another), which every iteration
+ * of the loop prepares and checks: with --sources, one session per
+ * address, 2000 clients had 4000 of them besides their own 6000. */
+static void
+drop_sessions (void)
+{
+  if (run.callbacks > 0 || run.sessions == NULL || run.sessions_dropped)
+    return;
+  for (guint i = 0; i < run.sessions->len; i++)
+    g_clear_object (&g_ptr_array_index (run.sessions, i));
+  run.sessions_dropped = TRUE;
+}
+
 static void
 start_client (Client *c)
 {
@@ -1290,6 +1306,7 @@ on_tick (gpointer user_data)
     break;
   case PHASE_WARMUP:
   case PHASE_MEASURE:
+    drop_sessions ();
     if (run.phase == PHASE_WARMUP && now >= run.t_measure)
       set_phase (PHASE_MEASURE);
     if (run.phase == PHASE_MEASURE && now >= run.t_stop) {
@@ -1837,6 +1854,13 @@ check_options (GError **error)
   return TRUE;
 }
 
+static void
+unref_session (gpointer session)
+{
+  if (session != NULL) /* dropped, or never needed */
+    g_object_unref (session);
+}
+
 static gboolean
 prepare (GError **error)
 {
@@ -1880,7 +1904,7 @@ prepare (GError **error)
     run.clients[i].session = i;
     run.clients[i].pos = -1;
   }
-  run.sessions = g_ptr_array_new_with_free_func (g_object_unref);
+  run.sessions = g_ptr_array_new_with_free_func (unref_session);
   g_ptr_array_set_size (run.sessions, MAX (run.n_sources, 1));
   run.frame = g_malloc (WSTUN_WS_HEADROOM + WSTUN_FRAME_MAX);
   run.setup_errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
