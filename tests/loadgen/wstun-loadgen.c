@@ -94,6 +94,7 @@ static int opt_relay_pid;
 static gboolean opt_json;
 static char *opt_json_file;
 static gboolean opt_quiet;
+static gboolean opt_soup_io;
 
 static const GOptionEntry entries[] = {
   { "url", 'u', 0, G_OPTION_ARG_STRING, &opt_url, "The relay: ws://HOST:PORT/ or wss://...",
@@ -139,6 +140,10 @@ static const GOptionEntry entries[] = {
   { "json-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_json_file,
     "Also write the report as JSON to FILE", "FILE" },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress lines on stderr", NULL },
+  { "soup-io", 0, 0, G_OPTION_ARG_NONE, &opt_soup_io,
+    "Read and write through libsoup's stream, as wstund does, also for ws:// (slower with "
+    "thousands of clients)",
+    NULL },
   G_OPTION_ENTRY_NULL,
 };
 
@@ -785,6 +790,310 @@ on_ws_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error
     client_fail (c, kind, error != NULL ? error->message : reason);
 }
 
+/* ---- a light stream for WstunWs (ws:// only) -------------------------- */
+
+/* With thousands of connections, the tool would otherwise be as slow as
+ * the relay it measures, and for the same reason. The upgraded stream
+ * libsoup hands over is a SoupIOStream over a GSocketConnection, and the
+ * source WstunWs watches it with is three nested sources: GLib blocks a
+ * source and its children while dispatching it (unless it may recurse),
+ * which removes the socket's descriptor from the main context's poll
+ * records and adds it back, two walks of a linked list of every descriptor
+ * (GLib 2.74) and two wake-ups of the loop, for every socket that has
+ * data. That is O(clients) per packet: at 5000 clients the tool's loop was
+ * late by 190 ms. LightStream gives WstunWs the socket itself, watched by
+ * one source that may recurse: no blocking, no list walks.
+ *
+ * It bypasses libsoup's buffering after the HTTP response. That is safe
+ * here: a wstun relay sends nothing after its 101 before the client's
+ * hello, which goes out only after this stream took over. wss:// keeps
+ * libsoup's stream (the TLS connection is what must be read). --soup-io
+ * keeps it always, as wstund does. */
+
+typedef struct {
+  GSource source;
+  GObject *stream; /* what the callback gets, as a GPollableSourceFunc */
+} FdSource;
+
+static gboolean
+fd_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  FdSource *fs = (FdSource *) source;
+
+  if (callback == NULL)
+    return G_SOURCE_REMOVE;
+  return ((GPollableSourceFunc) (void (*) (void)) callback) (fs->stream, user_data);
+}
+
+static void
+fd_source_finalize (GSource *source)
+{
+  g_clear_object (&((FdSource *) source)->stream);
+}
+
+/* no prepare or check: a source whose descriptor polled ready is dispatched */
+static GSourceFuncs fd_source_funcs = {
+  .dispatch = fd_source_dispatch,
+  .finalize = fd_source_finalize,
+};
+
+static GSource *
+fd_source_new (GObject *stream, GSocket *socket, GIOCondition condition)
+{
+  GSource *source = g_source_new (&fd_source_funcs, sizeof (FdSource));
+
+  ((FdSource *) source)->stream = g_object_ref (stream);
+  g_source_add_unix_fd (source, g_socket_get_fd (socket), condition | G_IO_HUP | G_IO_ERR);
+  g_source_set_can_recurse (source, TRUE);
+  g_source_set_static_name (source, "wstun-loadgen socket");
+  return source;
+}
+
+#define LIGHT_TYPE_INPUT (light_input_get_type ())
+G_DECLARE_FINAL_TYPE (LightInput, light_input, LIGHT, INPUT, GInputStream)
+struct _LightInput {
+  GInputStream parent;
+  GSocket *socket;
+};
+static void light_input_pollable_init (GPollableInputStreamInterface *iface);
+G_DEFINE_FINAL_TYPE_WITH_CODE (LightInput, light_input, G_TYPE_INPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                                                      light_input_pollable_init))
+
+static gssize
+light_input_read (GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable,
+                  GError **error)
+{
+  return g_socket_receive_with_blocking (LIGHT_INPUT (stream)->socket, buffer, count, TRUE,
+                                         cancellable, error);
+}
+
+static gboolean
+light_input_is_readable (GPollableInputStream *stream)
+{
+  return g_socket_condition_check (LIGHT_INPUT (stream)->socket, G_IO_IN) != 0;
+}
+
+static GSource *
+light_input_create_source (GPollableInputStream *stream, GCancellable *cancellable)
+{
+  (void) cancellable; /* WstunWs passes none */
+  return fd_source_new (G_OBJECT (stream), LIGHT_INPUT (stream)->socket, G_IO_IN);
+}
+
+static gssize
+light_input_read_nonblocking (GPollableInputStream *stream, void *buffer, gsize count,
+                              GError **error)
+{
+  return g_socket_receive_with_blocking (LIGHT_INPUT (stream)->socket, buffer, count, FALSE, NULL,
+                                         error);
+}
+
+static void
+light_input_pollable_init (GPollableInputStreamInterface *iface)
+{
+  iface->is_readable = light_input_is_readable;
+  iface->create_source = light_input_create_source;
+  iface->read_nonblocking = light_input_read_nonblocking;
+}
+
+static void
+light_input_finalize (GObject *object)
+{
+  g_clear_object (&LIGHT_INPUT (object)->socket);
+  G_OBJECT_CLASS (light_input_parent_class)->finalize (object);
+}
+
+static void
+light_input_class_init (LightInputClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = light_input_finalize;
+  G_INPUT_STREAM_CLASS (klass)->read_fn = light_input_read;
+}
+
+static void
+light_input_init (LightInput *self)
+{
+  (void) self;
+}
+
+#define LIGHT_TYPE_OUTPUT (light_output_get_type ())
+G_DECLARE_FINAL_TYPE (LightOutput, light_output, LIGHT, OUTPUT, GOutputStream)
+struct _LightOutput {
+  GOutputStream parent;
+  GSocket *socket;
+};
+static void light_output_pollable_init (GPollableOutputStreamInterface *iface);
+G_DEFINE_FINAL_TYPE_WITH_CODE (LightOutput, light_output, G_TYPE_OUTPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
+                                                      light_output_pollable_init))
+
+static gssize
+light_output_write (GOutputStream *stream, const void *buffer, gsize count,
+                    GCancellable *cancellable, GError **error)
+{
+  return g_socket_send_with_blocking (LIGHT_OUTPUT (stream)->socket, buffer, count, TRUE,
+                                      cancellable, error);
+}
+
+static gboolean
+light_output_is_writable (GPollableOutputStream *stream)
+{
+  return g_socket_condition_check (LIGHT_OUTPUT (stream)->socket, G_IO_OUT) != 0;
+}
+
+static GSource *
+light_output_create_source (GPollableOutputStream *stream, GCancellable *cancellable)
+{
+  (void) cancellable;
+  return fd_source_new (G_OBJECT (stream), LIGHT_OUTPUT (stream)->socket, G_IO_OUT);
+}
+
+static gssize
+light_output_write_nonblocking (GPollableOutputStream *stream, const void *buffer, gsize count,
+                                GError **error)
+{
+  return g_socket_send_with_blocking (LIGHT_OUTPUT (stream)->socket, buffer, count, FALSE, NULL,
+                                      error);
+}
+
+static void
+light_output_pollable_init (GPollableOutputStreamInterface *iface)
+{
+  iface->is_writable = light_output_is_writable;
+  iface->create_source = light_output_create_source;
+  iface->write_nonblocking = light_output_write_nonblocking;
+}
+
+static void
+light_output_finalize (GObject *object)
+{
+  g_clear_object (&LIGHT_OUTPUT (object)->socket);
+  G_OBJECT_CLASS (light_output_parent_class)->finalize (object);
+}
+
+static void
+light_output_class_init (LightOutputClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = light_output_finalize;
+  G_OUTPUT_STREAM_CLASS (klass)->write_fn = light_output_write;
+}
+
+static void
+light_output_init (LightOutput *self)
+{
+  (void) self;
+}
+
+/* Owns libsoup's stream (closing this closes it, and so the socket). */
+#define LIGHT_TYPE_STREAM (light_stream_get_type ())
+G_DECLARE_FINAL_TYPE (LightStream, light_stream, LIGHT, STREAM, GIOStream)
+struct _LightStream {
+  GIOStream parent;
+  GIOStream *base;
+  GInputStream *input;
+  GOutputStream *output;
+};
+G_DEFINE_FINAL_TYPE (LightStream, light_stream, G_TYPE_IO_STREAM)
+
+static GInputStream *
+light_stream_get_input_stream (GIOStream *stream)
+{
+  return LIGHT_STREAM (stream)->input;
+}
+
+static GOutputStream *
+light_stream_get_output_stream (GIOStream *stream)
+{
+  return LIGHT_STREAM (stream)->output;
+}
+
+static gboolean
+light_stream_close (GIOStream *stream, GCancellable *cancellable, GError **error)
+{
+  return g_io_stream_close (LIGHT_STREAM (stream)->base, cancellable, error);
+}
+
+/* Closing a socket does not block: no thread for it (GIOStream's default) */
+static void
+light_stream_close_async (GIOStream *stream, int io_priority, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (stream, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  (void) io_priority;
+  if (light_stream_close (stream, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static gboolean
+light_stream_close_finish (GIOStream *stream, GAsyncResult *result, GError **error)
+{
+  (void) stream;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+light_stream_finalize (GObject *object)
+{
+  LightStream *self = LIGHT_STREAM (object);
+
+  g_clear_object (&self->input);
+  g_clear_object (&self->output);
+  g_clear_object (&self->base);
+  G_OBJECT_CLASS (light_stream_parent_class)->finalize (object);
+}
+
+static void
+light_stream_class_init (LightStreamClass *klass)
+{
+  GIOStreamClass *io_class = G_IO_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = light_stream_finalize;
+  io_class->get_input_stream = light_stream_get_input_stream;
+  io_class->get_output_stream = light_stream_get_output_stream;
+  io_class->close_fn = light_stream_close;
+  io_class->close_async = light_stream_close_async;
+  io_class->close_finish = light_stream_close_finish;
+}
+
+static void
+light_stream_init (LightStream *self)
+{
+  (void) self;
+}
+
+/* A LightStream over @soup_stream's socket, or NULL when it has none
+ * (wss://, or a libsoup whose stream does not say) */
+static GIOStream *
+light_stream_new (GIOStream *soup_stream)
+{
+  g_autoptr (GIOStream) base = NULL;
+  LightStream *self;
+  LightInput *in;
+  LightOutput *out;
+  GSocket *socket;
+
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (soup_stream), "base-iostream") == NULL)
+    return NULL;
+  g_object_get (soup_stream, "base-iostream", &base, NULL);
+  if (base == NULL || !G_IS_SOCKET_CONNECTION (base))
+    return NULL;
+  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (base));
+  in = g_object_new (LIGHT_TYPE_INPUT, NULL);
+  in->socket = g_object_ref (socket);
+  out = g_object_new (LIGHT_TYPE_OUTPUT, NULL);
+  out->socket = g_object_ref (socket);
+  self = g_object_new (LIGHT_TYPE_STREAM, NULL);
+  self->base = g_object_ref (soup_stream);
+  self->input = G_INPUT_STREAM (in);
+  self->output = G_OUTPUT_STREAM (out);
+  return G_IO_STREAM (self);
+}
+
 /* ---- connecting ------------------------------------------------------- */
 
 /* Copied from src/client/wstun-connection.c (and tests/bench/wsbench.c):
@@ -861,6 +1170,7 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *json = NULL;
   SoupWebsocketConnection *conn;
   GIOStream *stream;
+  g_autoptr (GIOStream) light = NULL;
 
   run.callbacks--;
   conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
@@ -890,7 +1200,9 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
     client_fail (c, "internal", error->message);
     return;
   }
-  c->ws = wstun_ws_new (stream, WSTUN_WS_ROLE_CLIENT);
+  if (!opt_soup_io)
+    light = light_stream_new (stream);
+  c->ws = wstun_ws_new (light != NULL ? light : stream, WSTUN_WS_ROLE_CLIENT);
   wstun_ws_set_max_backlog (c->ws, BACKLOG);
   c->state = C_HELLO;
   wstun_ws_start (c->ws, &callbacks, c);
