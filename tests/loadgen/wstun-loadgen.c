@@ -1984,8 +1984,8 @@ print_text (void)
   g_print ("           its main loop late by p50 %.2f ms, p99 %.2f ms, max %.2f ms%s\n",
            hist_quantile (&run.loop_lag, 0.5) / 1000, hist_quantile (&run.loop_lag, 0.99) / 1000,
            run.loop_lag.max / 1000.0,
-           hist_quantile (&run.loop_lag, 0.5) > hist_quantile (&run.latency, 0.5) / 2
-             ? ": the tool is a bottleneck, its latency figures are inflated"
+           hist_quantile (&run.loop_lag, 0.5) > hist_quantile (&run.latency, 0.5) / 4
+             ? ": much of the latency may be the tool's own"
              : "");
   g_print ("errors     set-up: %s; while running: %s\n", setup_errors, run_errors);
   if (run.first_error != NULL)
