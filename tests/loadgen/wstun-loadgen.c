@@ -4,7 +4,8 @@
  * Every client does what wstund does on the wire (tests/bench/wsbench.c's
  * approach): libsoup performs the HTTP upgrade (subprotocol wstun.v1,
  * optional Authorization: Bearer, TLS for wss://), then WstunWs takes over
- * the upgraded stream; the client sends hello, waits for config (its
+ * the upgraded stream (over ws://, the socket itself: see LightStream);
+ * the client sends hello, waits for config (its
  * address), and from then on sends and receives binary data frames of IP
  * packets. The packets are UDP over IPv4 or IPv6 with correct headers and
  * checksums: source the client's own address, destination another
