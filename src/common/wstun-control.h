@@ -25,6 +25,8 @@ G_BEGIN_DECLS
 #define WSTUN_ERR_ADDRESS_UNAVAILABLE "address-unavailable" /* 4422 */
 #define WSTUN_ERR_UNSUPPORTED_VERSION "unsupported-version" /* 4426 */
 #define WSTUN_ERR_POOL_EXHAUSTED      "pool-exhausted"      /* 4503 */
+#define WSTUN_ERR_REPLACED            "replaced"            /* 4410 */
+#define WSTUN_ERR_INTERNAL            "internal-error"      /* 1011 */
 
 typedef enum {
   WSTUN_CLOSE_BAD_MESSAGE = 4400,
@@ -34,6 +36,10 @@ typedef enum {
   WSTUN_CLOSE_ADDRESS_UNAVAILABLE = 4422,
   WSTUN_CLOSE_UNSUPPORTED_VERSION = 4426,
   WSTUN_CLOSE_POOL_EXHAUSTED = 4503,
+  WSTUN_CLOSE_REPLACED = 4410, /* another connection resumed the session */
+  /* either side, without an error message: nothing was received for three
+   * keepalive intervals */
+  WSTUN_CLOSE_PEER_TIMEOUT = 4504,
 } WstunCloseCode;
 
 typedef enum {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "wstun-control.h"
 #include "wstun-error.h"
 
 /* Reads go straight into a buffer big enough for a whole frame, so a
@@ -82,6 +83,7 @@ struct _WstunWs {
 G_DEFINE_FINAL_TYPE (WstunWs, wstun_ws, G_TYPE_OBJECT)
 
 static void close_stream (WstunWs *self);
+static void send_close_frame (WstunWs *self, guint16 code, const char *reason);
 static WstunWsSendResult send_frame (WstunWs *self, WstunWsOpcode opcode, guint8 *payload,
                                      gsize len, gboolean droppable);
 
@@ -813,6 +815,17 @@ on_keepalive (gpointer user_data)
 
     error = g_error_new (WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT,
                          _ ("Nothing received from the peer for %u seconds"), 3 * self->keepalive);
+    /* a peer that is only half dead (it reads, but its pongs do not come
+     * through) learns why; one that is gone costs no wait for its answer:
+     * the stream closes now either way (PROTOCOL.md, 5) */
+    if (self->state == STATE_OPEN) {
+      self->close_code = WSTUN_CLOSE_PEER_TIMEOUT;
+      g_free (self->close_reason);
+      self->close_reason = g_strdup ("peer-timeout");
+      if (self->close_error == NULL)
+        self->close_error = g_error_copy (error);
+      send_close_frame (self, WSTUN_CLOSE_PEER_TIMEOUT, "peer-timeout");
+    }
     wstun_ws_abort (self, error);
     return G_SOURCE_REMOVE;
   }

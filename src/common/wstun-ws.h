@@ -46,6 +46,7 @@ typedef enum {
   WSTUN_WS_CLOSE_POLICY_VIOLATION = 1008,
   WSTUN_WS_CLOSE_TOO_BIG = 1009,
   WSTUN_WS_CLOSE_SERVER_ERROR = 1011,
+  WSTUN_WS_CLOSE_SERVICE_RESTART = 1012, /* the peer will be back: reconnect now */
 } WstunWsCloseCode;
 
 typedef enum {
