@@ -17,6 +17,8 @@
 #include "wstun-state.h"
 #include "wstun-ws.h"
 
+/* Seconds a client refused with HTTP 503 is asked to wait (Retry-After). */
+#define RETRY_AFTER_SECONDS "5"
 /* The longest resume grace: a day. */
 #define MAX_RESUME_GRACE 86400
 
@@ -121,6 +123,10 @@ refuse_http (WstunRelay *self, SoupServerMessage *msg, guint status, const char 
    * hang until their own timeout instead of seeing the refusal. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
                                 "close");
+  /* a busy or restarting relay, not a broken network: come back soon */
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                  RETRY_AFTER_SECONDS);
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, body,
                                     strlen (body));
@@ -141,11 +147,21 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
   gboolean seed;
 
   (void) server;
-  (void) path;
   (void) query;
 
   if (self->stopping) {
     refuse_http (self, msg, SOUP_STATUS_SERVICE_UNAVAILABLE, _ ("The relay is shutting down"));
+    return;
+  }
+  if (wstun_gate_is_overflow (self->gate, msg)) {
+    refuse_http (self, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                 _ ("The relay is busy with other connections; try again later"));
+    return;
+  }
+  /* libsoup calls the handler for every path under it: the relay is at
+   * its one path, as its listen URL says */
+  if (g_strcmp0 (path, self->path) != 0) {
+    refuse_http (self, msg, SOUP_STATUS_NOT_FOUND, _ ("No wstun relay at this path"));
     return;
   }
   if (!soup_websocket_server_check_handshake (msg, NULL, protocols, NULL, &error)) {

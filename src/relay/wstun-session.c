@@ -253,6 +253,12 @@ handle_control (WstunSession *self, const char *data, gsize len)
     refuse (self, WSTUN_ERR_BAD_MESSAGE, WSTUN_CLOSE_BAD_MESSAGE, error->message);
     return;
   }
+  /* hello first, whatever a later version may send after it */
+  if (self->state == SESSION_AWAIT_HELLO && control->type != WSTUN_CONTROL_HELLO) {
+    refuse (self, WSTUN_ERR_BAD_MESSAGE, WSTUN_CLOSE_BAD_MESSAGE,
+            _ ("The first message must be hello"));
+    return;
+  }
   switch (control->type) {
   case WSTUN_CONTROL_UNKNOWN: { /* forward compatible: ignore */
     g_autofree char *type = wstun_printable (control->type_name, -1);
