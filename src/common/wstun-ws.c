@@ -275,6 +275,15 @@ write_header (WstunWs *self, WstunWsOpcode opcode, guint8 *payload, gsize len)
   return hlen;
 }
 
+gsize
+wstun_ws_frame_size (WstunWs *self, gsize payload_len)
+{
+  gsize hlen = payload_len < 126 ? 2 : payload_len <= G_MAXUINT16 ? 4 : 10;
+
+  g_return_val_if_fail (WSTUN_IS_WS (self), payload_len);
+  return hlen + (self->role == WSTUN_WS_ROLE_CLIENT ? 4 : 0) + payload_len;
+}
+
 static WstunWsSendResult
 send_frame (WstunWs *self, WstunWsOpcode opcode, guint8 *payload, gsize len, gboolean droppable)
 {
@@ -282,7 +291,10 @@ send_frame (WstunWs *self, WstunWsOpcode opcode, guint8 *payload, gsize len, gbo
   guint8 *frame;
   gssize n;
 
-  if (droppable && backlog (self) > 0 && backlog (self) + len > self->max_backlog)
+  /* the backlog is what the queue would hold: whole frames, headers
+   * included (PROTOCOL.md 4.1) */
+  if (droppable && backlog (self) > 0 &&
+      backlog (self) + wstun_ws_frame_size (self, len) > self->max_backlog)
     return WSTUN_WS_SEND_DROPPED;
   if (!droppable && backlog (self) + len > self->max_backlog + CONTROL_ALLOWANCE) {
     g_autoptr (GError) error =

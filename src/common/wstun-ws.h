@@ -99,6 +99,9 @@ void wstun_ws_abort (WstunWs *ws, const GError *error);
 gboolean wstun_ws_is_open (WstunWs *ws);
 gsize wstun_ws_get_backlog (WstunWs *ws);
 gsize wstun_ws_get_max_backlog (WstunWs *ws);
+/* Bytes a frame with @payload_len bytes of payload takes, header (and, for
+ * a client, masking key) included: what it adds to the backlog. */
+gsize wstun_ws_frame_size (WstunWs *ws, gsize payload_len);
 GIOStream *wstun_ws_get_stream (WstunWs *ws);
 /* Round-trip time of the last keepalive ping in microseconds, or -1. */
 gint64 wstun_ws_get_rtt (WstunWs *ws);
