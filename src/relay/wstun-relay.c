@@ -158,8 +158,7 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
                  _ ("The relay is busy with other connections; try again later"));
     return;
   }
-  /* libsoup calls the handler for every path under it: the relay is at
-   * its one path, as its listen URL says */
+  /* the relay is at its one path, as its listen URL says */
   if (g_strcmp0 (path, self->path) != 0) {
     refuse_http (self, msg, SOUP_STATUS_NOT_FOUND, _ ("No wstun relay at this path"));
     return;
@@ -498,7 +497,9 @@ wstun_relay_listen (WstunRelay *self, GError **error)
 
   self->server = soup_server_new ("server-header", "wstun-relay/" PACKAGE_VERSION " ",
                                   "tls-certificate", certificate, NULL);
-  soup_server_add_handler (self->server, self->path, on_request, self, NULL);
+  /* every path, so that a wrong one gets the relay's own 404 (and the
+   * connection closed), as other refusals do */
+  soup_server_add_handler (self->server, NULL, on_request, self, NULL);
   wstun_gate_watch (self->gate, self->server);
   if (!listen_with_backlog (self->server, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
