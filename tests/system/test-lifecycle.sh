@@ -29,7 +29,8 @@ wst_client 2 # (the /126 has two client addresses; the pool hands out the rested
 wst_stop client2
 wst_stop relay
 
-# 2. SIGTERM to the relay: the clients see the close, exit 1, remove wstun0
+# 2. SIGTERM to the relay: the clients see the close (1012: the relay keeps
+# its leases in its state directory and will be back), exit 1, remove wstun0
 wst_relay --pool 10.99.0.0/24
 wst_client 1
 wst_client 2
@@ -41,7 +42,7 @@ for i in 1 2; do
   wst_exit_status "client$i" 5 || wst_fail "client $i keeps running without its relay"
   [ "$WST_STATUS" = 1 ] || wst_fail "client $i exited $WST_STATUS, not 1, when the relay went away"
   wst_wait 3 wst_no_dev "$i" wstun0 || wst_fail "client $i's wstun0 is still there"
-  wst_log_has "client$i" '1001' || wst_fail "client $i did not report the relay's close (1001)"
+  wst_log_has "client$i" '1012' || wst_fail "client $i did not report the relay's close (1012)"
 done
 wst_log_has relay 'shutting down' || wst_fail "the relay did not log its shutdown"
 
