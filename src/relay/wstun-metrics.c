@@ -145,8 +145,8 @@ wstun_metrics_render (WstunRelay *relay)
                             st != NULL ? st->writes_ok : 0, st != NULL ? st->writes_failed : 0);
     if (st != NULL && st->writes_ok + st->writes_failed > 0)
       g_string_append_printf (out,
-                              "# HELP wstun_relay_state_write_seconds How long writing the state "
-                              "file took (fsyncs included)\n"
+                              "# HELP wstun_relay_state_write_seconds How long a write of the "
+                              "state file took in its worker thread (JSON and fsyncs)\n"
                               "# TYPE wstun_relay_state_write_seconds gauge\n"
                               "wstun_relay_state_write_seconds{write=\"last\"} %.6f\n"
                               "wstun_relay_state_write_seconds{write=\"slowest\"} %.6f\n",

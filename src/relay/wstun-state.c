@@ -225,43 +225,74 @@ wstun_state_parse (const char *data, gsize len, gboolean *newer, GError **error)
   return g_steal_pointer (&entries);
 }
 
+/* The leases as they are, copied in the main loop so that the worker
+ * thread can write them out: building the JSON of thousands of leases
+ * takes milliseconds, which the packets should not wait for. */
+typedef struct {
+  GArray *infos; /* WstunLeaseInfo, token_name owned */
+  guint prefix4, prefix6;
+} Snapshot;
+
 static void
-add_address (JsonBuilder *b, const char *name, WstunLeases *leases, const WstunLeaseInfo *info,
-             int family)
+snapshot_free (Snapshot *snap)
+{
+  for (guint i = 0; i < snap->infos->len; i++)
+    g_free ((char *) g_array_index (snap->infos, WstunLeaseInfo, i).token_name);
+  g_array_unref (snap->infos);
+  g_free (snap);
+}
+
+static void
+copy_lease (const WstunLeaseInfo *info, gpointer user_data)
+{
+  Snapshot *snap = user_data;
+  WstunLeaseInfo copy = *info;
+
+  copy.token_name = g_strdup (info->token_name);
+  g_array_append_val (snap->infos, copy);
+}
+
+static Snapshot *
+snapshot_take (WstunLeases *leases)
+{
+  Snapshot *snap = g_new0 (Snapshot, 1);
+  WstunPool *pool4 = wstun_leases_get_pool (leases, AF_INET);
+  WstunPool *pool6 = wstun_leases_get_pool (leases, AF_INET6);
+
+  snap->infos =
+    g_array_sized_new (FALSE, FALSE, sizeof (WstunLeaseInfo), wstun_leases_get_n_leases (leases));
+  snap->prefix4 = pool4 != NULL ? wstun_pool_get_prefix (pool4)->prefix_len : 32;
+  snap->prefix6 = pool6 != NULL ? wstun_pool_get_prefix (pool6)->prefix_len : 128;
+  wstun_leases_foreach (leases, copy_lease, snap);
+  return snap;
+}
+
+static void
+add_address (JsonBuilder *b, const char *name, const WstunLeaseInfo *info, int family,
+             guint prefix_len)
 {
   json_builder_set_member_name (b, name);
   for (guint i = 0; i < info->n_addrs; i++) {
-    WstunPool *pool = wstun_leases_get_pool (leases, family);
-    WstunPrefix prefix = { .addr = info->addrs[i] };
+    WstunPrefix prefix = { .addr = info->addrs[i], .prefix_len = prefix_len };
     char buf[WSTUN_PREFIX_STRLEN];
 
-    if (info->addrs[i].family != family)
-      continue;
-    prefix.prefix_len = pool != NULL        ? wstun_pool_get_prefix (pool)->prefix_len
-                        : family == AF_INET ? 32
-                                            : 128;
-    json_builder_add_string_value (b, wstun_prefix_to_string (&prefix, buf));
-    return;
+    if (info->addrs[i].family == family) {
+      json_builder_add_string_value (b, wstun_prefix_to_string (&prefix, buf));
+      return;
+    }
   }
   json_builder_add_null_value (b);
 }
 
-typedef struct {
-  JsonBuilder *builder;
-  WstunLeases *leases;
-} SerializeData;
-
 static void
-serialize_lease (const WstunLeaseInfo *info, gpointer user_data)
+serialize_lease (JsonBuilder *b, const Snapshot *snap, const WstunLeaseInfo *info)
 {
-  SerializeData *data = user_data;
-  JsonBuilder *b = data->builder;
   char hex[2 * WSTUN_RESUME_HASH_LEN + 1];
 
   wstun_resume_hash_to_hex (info->hash, hex);
   json_builder_begin_object (b);
-  add_address (b, "address4", data->leases, info, AF_INET);
-  add_address (b, "address6", data->leases, info, AF_INET6);
+  add_address (b, "address4", info, AF_INET, snap->prefix4);
+  add_address (b, "address6", info, AF_INET6, snap->prefix6);
   json_builder_set_member_name (b, "resume_sha256");
   json_builder_add_string_value (b, hex);
   json_builder_set_member_name (b, "token");
@@ -278,13 +309,12 @@ serialize_lease (const WstunLeaseInfo *info, gpointer user_data)
   json_builder_end_object (b);
 }
 
-GBytes *
-wstun_state_serialize (WstunLeases *leases)
+static GBytes *
+snapshot_serialize (const Snapshot *snap)
 {
   g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
-  SerializeData data = { b, leases };
   gsize len;
   char *text;
 
@@ -297,16 +327,27 @@ wstun_state_serialize (WstunLeases *leases)
   json_builder_add_int_value (b, g_get_real_time () / G_USEC_PER_SEC);
   json_builder_set_member_name (b, "leases");
   json_builder_begin_array (b);
-  wstun_leases_foreach (leases, serialize_lease, &data);
+  for (guint i = 0; i < snap->infos->len; i++)
+    serialize_lease (b, snap, &g_array_index (snap->infos, WstunLeaseInfo, i));
   json_builder_end_array (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
-  /* one lease per line: readable, and diff-able by an operator */
+  /* one member per line: readable, and diff-able by an operator */
   json_generator_set_pretty (gen, TRUE);
   json_generator_set_indent (gen, 1);
   text = json_generator_to_data (gen, &len);
   return g_bytes_new_take (text, len);
+}
+
+GBytes *
+wstun_state_serialize (WstunLeases *leases)
+{
+  Snapshot *snap = snapshot_take (leases);
+  GBytes *bytes = snapshot_serialize (snap);
+
+  snapshot_free (snap);
+  return bytes;
 }
 
 /* ---- writing -------------------------------------------------------------- */
@@ -370,7 +411,7 @@ write_atomic (const char *dir, const char *path, GBytes *bytes, GError **error)
 }
 
 typedef struct {
-  GBytes *bytes;
+  Snapshot *snapshot;
   guint64 generation;
   char *dir;
   char *path;
@@ -380,7 +421,7 @@ typedef struct {
 static void
 write_job_free (WriteJob *job)
 {
-  g_bytes_unref (job->bytes);
+  snapshot_free (job->snapshot);
   g_free (job->dir);
   g_free (job->path);
   g_free (job);
@@ -397,7 +438,9 @@ run_job (WstunState *self, WriteJob *job, GError **error)
 
   g_mutex_lock (&self->lock);
   if (job->generation > self->on_disk) {
-    ok = write_atomic (job->dir, job->path, job->bytes, error);
+    g_autoptr (GBytes) bytes = snapshot_serialize (job->snapshot);
+
+    ok = write_atomic (job->dir, job->path, bytes, error);
     if (ok)
       self->on_disk = job->generation;
   }
@@ -422,8 +465,12 @@ static WriteJob *
 snapshot (WstunState *self)
 {
   WriteJob *job = g_new0 (WriteJob, 1);
+  gint64 start = g_get_monotonic_time ();
 
-  job->bytes = wstun_state_serialize (self->leases);
+  /* in the main loop: what a write costs the packets */
+  job->snapshot = snapshot_take (self->leases);
+  g_debug ("state file: %u lease(s) copied in %lld µs", job->snapshot->infos->len,
+           (long long) (g_get_monotonic_time () - start));
   job->generation = ++self->generation;
   job->dir = g_strdup (self->dir);
   job->path = g_strdup (self->path);
