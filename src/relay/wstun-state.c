@@ -595,9 +595,10 @@ wstun_state_flush (WstunState *self)
 
 /* ---- the directory and reading ---------------------------------------- */
 
-/* Creates @dir if needed, refuses one that is not a directory, takes a
- * lock so that two relays never share one, removes the temporary files a
- * killed relay left, and checks that a file can be made in it. */
+/* Creates @dir if needed, refuses one that is not a directory or that is
+ * not the relay's alone, takes a lock so that two relays never share one,
+ * removes the temporary files a killed relay left, and checks that a file
+ * can be made in it. */
 static gboolean
 open_dir (WstunState *self, GError **error)
 {
@@ -605,12 +606,25 @@ open_dir (WstunState *self, GError **error)
   g_autofree char *probe = NULL;
   g_autoptr (GDir) listing = NULL;
   const char *name;
+  struct stat st;
   int fd, err;
 
   if (g_mkdir_with_parents (self->dir, 0700) != 0) {
     err = errno;
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "Cannot create %s: %s", self->dir,
                  g_strerror (err));
+    return FALSE;
+  }
+  /* whoever may write in the directory may plant leases (resume ids they
+   * know, for addresses they want): it must be the relay's own */
+  if (stat (self->dir, &st) != 0 || !S_ISDIR (st.st_mode)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY, "%s is not a directory", self->dir);
+    return FALSE;
+  }
+  if (st.st_uid != geteuid () || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                 "%s belongs to another user or others may write in it (mode %04o)", self->dir,
+                 (guint) (st.st_mode & 07777));
     return FALSE;
   }
   self->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -13,10 +13,10 @@
 #   and the relay starts empty; leases outside the pools, listed twice,
 #   on another token's static address or of unknown tokens are dropped,
 #   each with a log line, and the others kept;
-# - a directory that does not exist is made (0700); one the relay cannot
-#   write, that is no directory, or that another relay has locked, means
-#   no persistence and a warning, and then SIGTERM closes with 1001, as
-#   with --state-dir "".
+# - a directory that does not exist is made (0700); one that is no
+#   directory, that another user owns or others may write in (they could
+#   plant leases), or that another relay has locked, means no persistence
+#   and a warning, and then SIGTERM closes with 1001, as with --state-dir "".
 source "$(dirname "$0")/lib.sh"
 
 GRACE=30
@@ -109,7 +109,7 @@ lease_is "$(sha "$RA")" reserved && lease_is "$(sha "$RB")" reserved ||
 # not get their addresses
 start=$(date +%s%N)
 wst_relay "${ARGS[@]}"
-session 1 alice --resume "$RA" --then drop || wst_fail "alice after the restart: $REPORT"
+session 1 alice --resume="$RA" --then drop || wst_fail "alice after the restart: $REPORT"
 ms=$((($(date +%s%N) - start) / 1000000))
 [ "$(cfg address4)" = "$A4" ] && [ "$(cfg address6)" = "$A6" ] && [ "$(cfg resume)" = "$RA" ] ||
   wst_fail "alice came back as $CONFIG, not $A4 $A6 with her id"
@@ -119,12 +119,12 @@ session 3 carol || wst_fail "carol: $REPORT"
 [ "$(cfg address4)" = 10.99.0.50/24 ] || wst_fail "carol did not get her static address"
 session 3 bob || wst_fail "bob without his id: $REPORT"
 [ "$(cfg address4)" != "$A4" ] && [ "$(cfg address4)" != "$B4" ] || wst_fail "a reserved address went to a new session"
-session 2 bob --resume "$RB" --then drop || wst_fail "bob after the restart: $REPORT"
+session 2 bob --resume="$RB" --then drop || wst_fail "bob after the restart: $REPORT"
 [ "$(cfg address4)" = "$B4" ] || wst_fail "bob came back as $(cfg address4), not $B4"
 wst_log "SIGTERM and restart: alice had her addresses back $ms ms after the relay was started again"
 
 # 4. kill -9: what the file held comes back
-held alice2 1 alice --resume "$RA"
+held alice2 1 alice --resume="$RA"
 [ "$(cfg address4)" = "$A4" ] || wst_fail "alice's held session got $(cfg address4)"
 wst_wait 3 lease_is "$(sha "$RA")" held || wst_fail "the state file does not show alice's lease as held"
 kill -KILL "$(wst_pid relay)"
@@ -132,11 +132,11 @@ relay_ended 137
 wst_exit_status alice2 5 || wst_fail "alice's session outlived the relay"
 start=$(date +%s%N)
 wst_relay "${ARGS[@]}"
-session 1 alice --resume "$RA" --then close || wst_fail "alice after kill -9: $REPORT"
+session 1 alice --resume="$RA" --then close || wst_fail "alice after kill -9: $REPORT"
 ms9=$((($(date +%s%N) - start) / 1000000))
 [ "$(cfg address4)" = "$A4" ] && [ "$(cfg resume)" = "$RA" ] ||
   wst_fail "after kill -9 alice came back as $(cfg address4), not $A4"
-session 2 bob --resume "$RB" --then close || wst_fail "bob after kill -9: $REPORT"
+session 2 bob --resume="$RB" --then close || wst_fail "bob after kill -9: $REPORT"
 [ "$(cfg address4)" = "$B4" ] || wst_fail "after kill -9 bob came back as $(cfg address4), not $B4"
 wst_log "kill -9 and restart: alice had her addresses back $ms9 ms after the relay was started again"
 wst_stop relay
@@ -221,9 +221,9 @@ done
 wst_log_has relay 'leases.json: 2 lease\(s\) reserved for their clients, 8 dropped' ||
   wst_fail "the relay did not keep the 2 good leases: $(grep 'state file' "$(wst_logfile relay)")"
 metric_is wstun_relay_reserved_leases 2 || wst_fail "$(wst_metric wstun_relay_reserved_leases) leases reserved, not 2"
-session 1 alice --resume "$(id 1)" --then close || wst_fail "alice with a restored id: $REPORT"
+session 1 alice --resume="$(id 1)" --then close || wst_fail "alice with a restored id: $REPORT"
 [ "$(cfg address4)" = 10.99.0.10/24 ] || wst_fail "the restored lease gave $(cfg address4), not 10.99.0.10"
-session 3 carol --resume "$(id 5)" --then close || wst_fail "carol with a restored id: $REPORT"
+session 3 carol --resume="$(id 5)" --then close || wst_fail "carol with a restored id: $REPORT"
 [ "$(cfg address4)" = 10.99.0.50/24 ] && [ "$(cfg resume)" = "$(id 5)" ] ||
   wst_fail "carol's restored lease gave $CONFIG"
 
@@ -260,13 +260,17 @@ no_state disabled 'no state directory' --state-dir ""
 : >"$WST_LOGDIR/a-file"
 no_state not-a-dir 'Cannot create .*a-file/state.*running without a state file' \
   --state-dir "$WST_LOGDIR/a-file/state"
+mkdir -m 777 "$WST_LOGDIR/everyone"
+chmod 777 "$WST_LOGDIR/everyone"
+no_state writable-by-others 'everyone belongs to another user or others may write in it \(mode 0777\).*running without a state file' \
+  --state-dir "$WST_LOGDIR/everyone"
 # as nobody, in a directory only root may write
 mkdir -m 755 "$WST_LOGDIR/roots"
 chmod 711 "$WST_LOGDIR"
 wst_bg relay "$(wst_ns relay)" setpriv --reuid nobody --regid nogroup --clear-groups "$RELAY_BIN" \
   --listen "ws://$WST_RELAY_IP:8080" --state-dir "$WST_LOGDIR/roots" --keepalive 0
 wst_wait 10 wst_listening "$(wst_ns relay)" 8080 || wst_fail "the relay as nobody did not start"
-wst_wait 5 wst_log_has relay "Cannot write in .*roots: Permission denied; running without a state file" ||
+wst_wait 5 wst_log_has relay "roots belongs to another user or others may write in it \(mode 0755\).*running without a state file" ||
   wst_fail "a relay that cannot write its state directory did not warn"
 wst_stop relay
 ls -A "$WST_LOGDIR/roots" | grep -q . && wst_fail "the relay wrote into a directory it may not write"

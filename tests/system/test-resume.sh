@@ -71,7 +71,7 @@ out=$(wst_tool 2 resume-client session --url "$WST_RELAY_URL" --token-file "$(ws
 # addresses, the same id
 for how in drop reset drop; do
   h=$(hits)
-  session 1 alice --resume "$R" --then "$how" || wst_fail "alice resuming ($how): $REPORT"
+  session 1 alice --resume="$R" --then "$how" || wst_fail "alice resuming ($how): $REPORT"
   [ "$(cfg address4)" = "$A4" ] && [ "$(cfg address6)" = "$A6" ] ||
     wst_fail "alice resumed as $(cfg address4) $(cfg address6), not $A4 $A6"
   [ "$(cfg resume)" = "$R" ] || wst_fail "a resumed session got another resume id: $(cfg resume)"
@@ -84,14 +84,14 @@ wst_log_has relay "connected as $A4, $A6 \(resume-client/1, token alice, resumed
 # 4. bob presenting alice's id: a miss; new addresses, a new id, and
 # alice's reservation stays hers
 mi=$(misses)
-session 2 bob --resume "$R" || wst_fail "bob with alice's id: $REPORT"
+session 2 bob --resume="$R" || wst_fail "bob with alice's id: $REPORT"
 [ "$(cfg address4)" != "$A4" ] && [ -n "$(cfg address4)" ] && [ "$(cfg resume)" != "$R" ] ||
   wst_fail "bob with alice's id got $CONFIG"
 [ "$(misses)" = $((mi + 1)) ] || wst_fail "another token's resume id was not counted as a miss"
 wst_log_has relay "token bob, resume id unknown: new addresses" || wst_fail "the miss is not logged"
 # nor does junk or a made-up id of the right form get anything
-session 2 bob --resume "AAAAAAAAAAAAAAAAAAAAAA" || wst_fail "bob with a made-up id: $REPORT"
-session 2 bob --resume "$(printf 'x%.0s' {1..300})" || wst_fail "bob with a long junk id: $REPORT"
+session 2 bob --resume="AAAAAAAAAAAAAAAAAAAAAA" || wst_fail "bob with a made-up id: $REPORT"
+session 2 bob --resume="$(printf 'x%.0s' {1..300})" || wst_fail "bob with a long junk id: $REPORT"
 [ "$(misses)" = $((mi + 3)) ] || wst_fail "made-up resume ids were not counted as misses"
 [ "$(m wstun_relay_reserved_leases)" = 1 ] || wst_fail "alice's reservation is gone"
 
@@ -105,7 +105,7 @@ wst_log_has relay "reservation of ${A4%/*}, ${A6%/*} \(token alice\) expired" ||
 [ "$(m 'wstun_relay_reservations_ended_total{how="expired"}')" -ge 1 ] || wst_fail "expiry not counted"
 [ "$(used4)" = 0 ] || wst_fail "pool use is $(used4) after the reservation ended"
 session 3 bob --address4 "${A4%/*}" || wst_fail "bob could not take ${A4%/*} after the grace: $REPORT"
-session 1 alice --resume "$R" || wst_fail "alice after the grace: $REPORT"
+session 1 alice --resume="$R" || wst_fail "alice after the grace: $REPORT"
 [ "$(cfg resume)" != "$R" ] || wst_fail "an expired resume id was resumed"
 wst_log "reservation ended after the grace of $GRACE s (seen within $((SECONDS - start)) s)"
 
@@ -124,7 +124,7 @@ wst_wait 10 wst_log_has old '"event": "config"' || wst_fail "alice's held sessio
 CONFIG=$(grep -m 1 '"event": "config"' "$(wst_logfile old)")
 R2=$(cfg resume) B4=$(cfg address4)
 replaced=$(m wstun_relay_replaced_sessions_total)
-session 3 alice --resume "$R2" --then close || wst_fail "alice taking over her live session: $REPORT"
+session 3 alice --resume="$R2" --then close || wst_fail "alice taking over her live session: $REPORT"
 [ "$(cfg address4)" = "$B4" ] || wst_fail "the takeover got $(cfg address4), not $B4"
 wst_exit_status old 5 || wst_fail "the replaced session is still open"
 REPORT=$(tail -n 1 "$(wst_logfile old)")
@@ -148,7 +148,7 @@ awk -v t="$after" 'BEGIN { exit !(t >= 2.9 && t <= 5.5) }' ||
 [ "$(m wstun_relay_dead_peer_closes_total)" = $((dead + 1)) ] || wst_fail "the dead peer was not counted"
 [ "$(m wstun_relay_reserved_leases)" = 1 ] || wst_fail "the dead peer's addresses are not reserved"
 D4=$(cfg address4) RD=$(cfg resume)
-session 1 alice --resume "$RD" --then close || wst_fail "resuming after 4504: $REPORT"
+session 1 alice --resume="$RD" --then close || wst_fail "resuming after 4504: $REPORT"
 [ "$(cfg address4)" = "$D4" ] || wst_fail "the dead peer came back as $(cfg address4), not $D4"
 wst_log_has relay "disconnected: Nothing received from the peer for 3 seconds; its addresses are reserved" ||
   wst_fail "the relay did not log the dead peer"

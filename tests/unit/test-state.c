@@ -522,6 +522,24 @@ test_no_persistence (Fixture *f, gconstpointer data)
   file = wstun_state_new (under, f->leases);
   g_test_assert_expected_messages ();
   g_assert_false (wstun_state_is_enabled (file));
+  g_clear_object (&file);
+
+  /* a directory others may write in: they could plant leases */
+  {
+    g_autofree char *open_dir = g_build_filename (f->dir, "open", NULL);
+
+    g_assert_cmpint (g_mkdir (open_dir, 0700), ==, 0);
+    g_assert_cmpint (g_chmod (open_dir, 0777), ==, 0);
+    g_test_expect_message ("wstun-relay", G_LOG_LEVEL_WARNING,
+                           "*others may write in it (mode 0777)*");
+    file = wstun_state_new (open_dir, f->leases);
+    g_test_assert_expected_messages ();
+    g_assert_false (wstun_state_is_enabled (file));
+    g_clear_object (&file);
+    g_assert_cmpint (g_chmod (open_dir, 0755), ==, 0);
+    file = wstun_state_new (open_dir, f->leases);
+    g_assert_true (wstun_state_is_enabled (file));
+  }
 }
 
 int
