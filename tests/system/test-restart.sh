@@ -275,5 +275,17 @@ wst_wait 5 wst_log_has relay "roots belongs to another user or others may write 
 wst_stop relay
 ls -A "$WST_LOGDIR/roots" | grep -q . && wst_fail "the relay wrote into a directory it may not write"
 
-wst_no_sanitizer_reports relay
+# 9. the same from the config file: state-dir=, resume-grace= (and the keys
+# the file once refused, tokens= among them)
+printf '[relay]\nstate-dir=%s\nresume-grace=7\ntokens=%s\nmax-pending=10\nauth-failures=5\n' \
+  "$WST_LOGDIR/conf-state" "$WST_TOKENS" >"$WST_LOGDIR/relay.conf"
+wst_bg conf "$(wst_ns relay)" "$RELAY_BIN" --config "$WST_LOGDIR/relay.conf" \
+  --listen "ws://$WST_RELAY_IP:8082" --keepalive 0
+wst_wait 10 wst_listening "$(wst_ns relay)" 8082 || wst_fail "the relay with a config file did not start"
+out=$(wst_tool 1 resume-client session --url "ws://$WST_RELAY_IP:8082" \
+  --token-file "$(wst_token_file alice)" --then drop) || wst_fail "config file relay: $out"
+wst_wait 5 wst_log_has conf 'its addresses are reserved for 7 s' || wst_fail "resume-grace= was not used"
+wst_wait 5 test -s "$WST_LOGDIR/conf-state/leases.json" || wst_fail "state-dir= was not used"
+wst_stop conf
+wst_no_sanitizer_reports relay conf
 wst_pass "state file: SIGTERM (1012) and kill -9 restarts resume in $ms / $ms9 ms, hostile files set aside, misfit leases dropped, no persistence closes with 1001"
