@@ -299,10 +299,10 @@ log_reservation_end (const Lease *lease, const char *event, const char *why)
   g_autofree char *token =
     lease->token_name != NULL ? g_strdup_printf (" (token %s)", lease->token_name) : NULL;
 
-  wstun_client_log (G_LOG_LEVEL_MESSAGE,
-                    &(WstunClientLogFields){
-                      .event = event, .address = addrs, .token = lease->token_name },
-                    "reservation of %s%s %s", addrs, token != NULL ? token : "", why);
+  wstun_client_log (
+    G_LOG_LEVEL_MESSAGE,
+    &(WstunClientLogFields){ .event = event, .address = addrs, .token = lease->token_name },
+    "reservation of %s%s %s", addrs, token != NULL ? token : "", why);
 }
 
 /* Ends a reservation before its time; the caller calls changed(). */
