@@ -625,8 +625,6 @@ failure_for_relay_error (const char *code)
     return WSTUN_FAILURE_PROTOCOL;
   if (g_strcmp0 (code, WSTUN_ERR_REPLACED) == 0)
     return WSTUN_FAILURE_REPLACED;
-  if (g_strcmp0 (code, WSTUN_ERR_PEER_TIMEOUT) == 0)
-    return WSTUN_FAILURE_TIMEOUT;
   return WSTUN_FAILURE_REFUSED;
 }
 

@@ -10,6 +10,7 @@
 
 #include "wstun-address.h"
 #include "wstun-error.h"
+#include "wstun-json-check.h"
 
 static gboolean G_GNUC_PRINTF (2, 3) bad (GError **error, const char *format, ...)
 {
@@ -21,180 +22,6 @@ static gboolean G_GNUC_PRINTF (2, 3) bad (GError **error, const char *format, ..
   va_end (args);
   g_set_error_literal (error, WSTUN_ERROR, WSTUN_ERROR_PROTOCOL, msg);
   return FALSE;
-}
-
-static gboolean
-hex4 (const char *p, gsize avail, guint *out)
-{
-  guint value = 0;
-
-  if (avail < 4)
-    return FALSE;
-  for (guint k = 0; k < 4; k++) {
-    int digit = g_ascii_xdigit_value (p[k]);
-
-    if (digit < 0)
-      return FALSE;
-    value = value << 4 | (guint) digit;
-  }
-  *out = value;
-  return TRUE;
-}
-
-/* Length of the JSON escape sequence at @p (a backslash), or 0 when it is
- * none. A surrogate must be a high one followed by a low one. */
-static gsize
-escape_length (const char *p, gsize avail)
-{
-  guint unit, low;
-
-  if (avail < 2)
-    return 0;
-  if (memchr ("\"\\/bfnrt", p[1], 8) != NULL)
-    return 2;
-  if (p[1] != 'u' || !hex4 (p + 2, avail - 2, &unit) || (unit >= 0xdc00 && unit <= 0xdfff))
-    return 0;
-  if (unit < 0xd800 || unit > 0xdbff)
-    return 6;
-  if (avail < 12 || p[6] != '\\' || p[7] != 'u' || !hex4 (p + 8, avail - 8, &low) || low < 0xdc00 ||
-      low > 0xdfff)
-    return 0;
-  return 12;
-}
-
-static gsize
-digits_length (const char *p, gsize avail)
-{
-  gsize i = 0;
-
-  while (i < avail && g_ascii_isdigit (p[i]))
-    i++;
-  return i;
-}
-
-/* Length of the JSON number at @p, or 0 when there is none. JSON has no
- * leading zeros, unary plus, bare points, hexadecimal, NaN or Infinity.
- * The integer part is limited to 18 digits, which an int64 always holds:
- * json-glib wraps longer integers silently. */
-static gsize
-number_length (const char *p, gsize avail)
-{
-  gsize i = 0, n;
-
-  if (i < avail && p[i] == '-')
-    i++;
-  n = digits_length (p + i, avail - i);
-  if (n == 0 || n > 18 || (n > 1 && p[i] == '0'))
-    return 0;
-  i += n;
-  if (i < avail && p[i] == '.') {
-    i++;
-    n = digits_length (p + i, avail - i);
-    if (n == 0)
-      return 0;
-    i += n;
-  }
-  if (i < avail && (p[i] == 'e' || p[i] == 'E')) {
-    i++;
-    if (i < avail && (p[i] == '+' || p[i] == '-'))
-      i++;
-    n = digits_length (p + i, avail - i);
-    if (n == 0)
-      return 0;
-    i += n;
-  }
-  /* "1x", "1.5.5", "1-2": a number must end where another token may start */
-  if (i < avail && (g_ascii_isalnum (p[i]) || p[i] == '.' || p[i] == '+' || p[i] == '-'))
-    return 0;
-  return i;
-}
-
-/* Length of the literal true, false or null at @p, or 0. */
-static gsize
-literal_length (const char *p, gsize avail)
-{
-  static const char *const literals[] = { "true", "false", "null" };
-
-  for (guint k = 0; k < G_N_ELEMENTS (literals); k++) {
-    gsize n = strlen (literals[k]);
-
-    if (avail >= n && memcmp (p, literals[k], n) == 0 && (avail == n || !g_ascii_isalnum (p[n])))
-      return n;
-  }
-  return 0;
-}
-
-/* A lexical check of strict JSON before json-glib sees the text, because
- * json-glib reads more than JSON and not always safely:
- * - its parser recurses per nesting level: refuse deep documents before it
- *   sees them, so hostile input cannot exhaust the stack. This count must
- *   see strings where json-glib does, or it skips brackets json-glib parses;
- * - it reads single-quoted strings and comments, where a '"' would start a
- *   string here only: strict JSON has neither;
- * - it reads escapes JSON does not have, a \u without four hex digits and a
- *   lone surrogate differently, taking the closing '"' into the string
- *   (\u00"x" is one string to it, and \ud800 swallows the character that
- *   follows): only JSON's escapes pass, surrogates only in pairs;
- * - it reads hexadecimal and octal numbers, barewords, and integers beyond
- *   64 bits, wrapped (2^64 + 1500 would be a valid MTU): only JSON's number
- *   grammar and literals pass, integers of at most 18 digits;
- * - it reads value after value ("{...}{...}", "1 {...}") and leaks all but
- *   the first: nothing may surround the one object (or array, refused
- *   later).
- * Grammar beyond tokens (commas, colons, balance) is json-glib's to check. */
-static gboolean
-check_syntax (const char *data, gsize len, GError **error)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE, seen_value = FALSE;
-
-  for (gsize i = 0; i < len; i++) {
-    char c = data[i];
-    gsize n;
-
-    if (in_string) {
-      if (c == '\\') {
-        n = escape_length (data + i, len - i);
-        if (n == 0)
-          return bad (error, _ ("Control message is not valid JSON: bad escape in a string"));
-        i += n - 1;
-      } else if (c == '"') {
-        in_string = FALSE;
-      }
-    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      continue;
-    } else if (depth == 0 && (seen_value || (c != '{' && c != '['))) {
-      return bad (error, _ ("Control message is not a JSON object, or more than one"));
-    } else if (c == '"') {
-      in_string = TRUE;
-    } else if (c == '{' || c == '[') {
-      seen_value = TRUE;
-      if (++depth > WSTUN_CONTROL_MAX_DEPTH)
-        return bad (error, _ ("Control message nested deeper than %d levels"),
-                    WSTUN_CONTROL_MAX_DEPTH);
-    } else if (c == '}' || c == ']') {
-      if (depth > 0)
-        depth--;
-    } else if (c == ',' || c == ':') {
-      continue;
-    } else if (c == '-' || g_ascii_isdigit (c)) {
-      n = number_length (data + i, len - i);
-      if (n == 0)
-        return bad (error, _ ("Control message is not valid JSON: bad number at byte %zu"),
-                    (size_t) i);
-      i += n - 1;
-    } else if ((n = literal_length (data + i, len - i)) > 0) {
-      i += n - 1;
-    } else if (g_ascii_isprint (c)) {
-      return bad (error, _ ("Control message is not valid JSON: unexpected “%c” at byte %zu"), c,
-                  (size_t) i);
-    } else {
-      return bad (error,
-                  _ ("Control message is not valid JSON: unexpected byte 0x%02x at byte %zu"),
-                  (guint) (guchar) c, (size_t) i);
-    }
-  }
-  return TRUE;
 }
 
 static gboolean
@@ -363,6 +190,12 @@ parse_error (JsonObject *obj, WstunErrorMessage *msg, GError **error)
 WstunControl *
 wstun_control_parse (const char *data, gsize len, GError **error)
 {
+  /* on every member of every message, known or not (PROTOCOL.md, 3) */
+  static const WstunJsonLimits limits = {
+    .max_depth = WSTUN_CONTROL_MAX_DEPTH,
+    .max_entries = WSTUN_CONTROL_MAX_LIST,
+    .max_string = WSTUN_CONTROL_MAX_STRING,
+  };
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (WstunControl) control = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -381,8 +214,10 @@ wstun_control_parse (const char *data, gsize len, GError **error)
     bad (error, _ ("Control message is empty"));
     return NULL;
   }
-  if (!check_syntax (data, len, error))
+  if (!wstun_json_check (data, len, &limits, error)) {
+    g_prefix_error (error, _ ("Control message: "));
     return NULL;
+  }
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, len, &local_error)) {

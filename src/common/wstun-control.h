@@ -22,21 +22,23 @@ G_BEGIN_DECLS
 #define WSTUN_ERR_UNAUTHORIZED        "unauthorized"        /* 4401 */
 #define WSTUN_ERR_HELLO_TIMEOUT       "hello-timeout"       /* 4408 */
 #define WSTUN_ERR_ADDRESS_IN_USE      "address-in-use"      /* 4409 */
-#define WSTUN_ERR_REPLACED            "replaced"            /* 4410 */
 #define WSTUN_ERR_ADDRESS_UNAVAILABLE "address-unavailable" /* 4422 */
 #define WSTUN_ERR_UNSUPPORTED_VERSION "unsupported-version" /* 4426 */
 #define WSTUN_ERR_POOL_EXHAUSTED      "pool-exhausted"      /* 4503 */
-#define WSTUN_ERR_PEER_TIMEOUT        "peer-timeout"        /* 4504 */
+#define WSTUN_ERR_REPLACED            "replaced"            /* 4410 */
+#define WSTUN_ERR_INTERNAL            "internal-error"      /* 1011 */
 
 typedef enum {
   WSTUN_CLOSE_BAD_MESSAGE = 4400,
   WSTUN_CLOSE_UNAUTHORIZED = 4401,
   WSTUN_CLOSE_HELLO_TIMEOUT = 4408,
   WSTUN_CLOSE_ADDRESS_IN_USE = 4409,
-  WSTUN_CLOSE_REPLACED = 4410,
   WSTUN_CLOSE_ADDRESS_UNAVAILABLE = 4422,
   WSTUN_CLOSE_UNSUPPORTED_VERSION = 4426,
   WSTUN_CLOSE_POOL_EXHAUSTED = 4503,
+  WSTUN_CLOSE_REPLACED = 4410, /* another connection resumed the session */
+  /* either side, without an error message: nothing was received for three
+   * keepalive intervals */
   WSTUN_CLOSE_PEER_TIMEOUT = 4504,
 } WstunCloseCode;
 

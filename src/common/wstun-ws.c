@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "wstun-control.h"
 #include "wstun-error.h"
 
 /* Reads go straight into a buffer big enough for a whole frame, so a
@@ -82,6 +83,7 @@ struct _WstunWs {
 G_DEFINE_FINAL_TYPE (WstunWs, wstun_ws, G_TYPE_OBJECT)
 
 static void close_stream (WstunWs *self);
+static void send_close_frame (WstunWs *self, guint16 code, const char *reason);
 static WstunWsSendResult send_frame (WstunWs *self, WstunWsOpcode opcode, guint8 *payload,
                                      gsize len, gboolean droppable);
 
@@ -273,6 +275,15 @@ write_header (WstunWs *self, WstunWsOpcode opcode, guint8 *payload, gsize len)
   return hlen;
 }
 
+gsize
+wstun_ws_frame_size (WstunWs *self, gsize payload_len)
+{
+  gsize hlen = payload_len < 126 ? 2 : payload_len <= G_MAXUINT16 ? 4 : 10;
+
+  g_return_val_if_fail (WSTUN_IS_WS (self), payload_len);
+  return hlen + (self->role == WSTUN_WS_ROLE_CLIENT ? 4 : 0) + payload_len;
+}
+
 static WstunWsSendResult
 send_frame (WstunWs *self, WstunWsOpcode opcode, guint8 *payload, gsize len, gboolean droppable)
 {
@@ -280,7 +291,10 @@ send_frame (WstunWs *self, WstunWsOpcode opcode, guint8 *payload, gsize len, gbo
   guint8 *frame;
   gssize n;
 
-  if (droppable && backlog (self) > 0 && backlog (self) + len > self->max_backlog)
+  /* the backlog is what the queue would hold: whole frames, headers
+   * included (PROTOCOL.md 4.1) */
+  if (droppable && backlog (self) > 0 &&
+      backlog (self) + wstun_ws_frame_size (self, len) > self->max_backlog)
     return WSTUN_WS_SEND_DROPPED;
   if (!droppable && backlog (self) + len > self->max_backlog + CONTROL_ALLOWANCE) {
     g_autoptr (GError) error =
@@ -813,6 +827,17 @@ on_keepalive (gpointer user_data)
 
     error = g_error_new (WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT,
                          _ ("Nothing received from the peer for %u seconds"), 3 * self->keepalive);
+    /* a peer that is only half dead (it reads, but its pongs do not come
+     * through) learns why; one that is gone costs no wait for its answer:
+     * the stream closes now either way (PROTOCOL.md, 5) */
+    if (self->state == STATE_OPEN) {
+      self->close_code = WSTUN_CLOSE_PEER_TIMEOUT;
+      g_free (self->close_reason);
+      self->close_reason = g_strdup ("peer-timeout");
+      if (self->close_error == NULL)
+        self->close_error = g_error_copy (error);
+      send_close_frame (self, WSTUN_CLOSE_PEER_TIMEOUT, "peer-timeout");
+    }
     wstun_ws_abort (self, error);
     return G_SOURCE_REMOVE;
   }

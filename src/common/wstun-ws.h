@@ -46,7 +46,7 @@ typedef enum {
   WSTUN_WS_CLOSE_POLICY_VIOLATION = 1008,
   WSTUN_WS_CLOSE_TOO_BIG = 1009,
   WSTUN_WS_CLOSE_SERVER_ERROR = 1011,
-  WSTUN_WS_CLOSE_SERVICE_RESTART = 1012, /* come back at once */
+  WSTUN_WS_CLOSE_SERVICE_RESTART = 1012, /* the peer will be back: reconnect now */
 } WstunWsCloseCode;
 
 typedef enum {
@@ -99,6 +99,9 @@ void wstun_ws_abort (WstunWs *ws, const GError *error);
 gboolean wstun_ws_is_open (WstunWs *ws);
 gsize wstun_ws_get_backlog (WstunWs *ws);
 gsize wstun_ws_get_max_backlog (WstunWs *ws);
+/* Bytes a frame with @payload_len bytes of payload takes, header (and, for
+ * a client, masking key) included: what it adds to the backlog. */
+gsize wstun_ws_frame_size (WstunWs *ws, gsize payload_len);
 GIOStream *wstun_ws_get_stream (WstunWs *ws);
 /* Round-trip time of the last keepalive ping in microseconds, or -1. */
 gint64 wstun_ws_get_rtt (WstunWs *ws);

@@ -17,11 +17,18 @@
 #define MAX_TRACKED_SOURCES        4096
 #define MAX_TOKEN_LENGTH           256
 #define RELOAD_DELAY_MS            200
+/* Connections beyond max-pending get a 503 with Retry-After, which needs
+ * their request read (over TLS, their handshake done): at most a quarter
+ * of max-pending more of them, for at most this long; beyond, they are
+ * hung up at once. */
+#define OVERFLOW_TIMEOUT_SECONDS  2
+#define MAX_OVERFLOW(max_pending) MAX ((max_pending) / 4, 1)
 
 typedef struct {
   WstunGate *gate;
   SoupServerMessage *msg; /* weak */
   GSource *timeout;
+  gboolean overflow; /* beyond max-pending: answered 503 when its request is in */
 } Pending;
 
 struct _WstunGate {
@@ -32,6 +39,7 @@ struct _WstunGate {
   GFileMonitor *monitor;
   GSource *reload_source;
   GHashTable *pending; /* SoupServerMessage * -> Pending * */
+  guint n_overflow;    /* of them, beyond max-pending */
   WstunRateLimit *auth_limit;
   WstunLogLimit *log_limit;
   gint64 log_window;  /* start of the current interval */
@@ -92,6 +100,8 @@ wstun_gate_remote_ip (SoupServerMessage *msg)
 static void
 pending_free (Pending *p)
 {
+  if (p->overflow)
+    p->gate->n_overflow--;
   if (p->timeout != NULL) {
     g_source_destroy (p->timeout);
     g_source_unref (p->timeout);
@@ -134,9 +144,11 @@ on_pending_timeout (gpointer user_data)
   g_autofree char *key = g_strconcat ("slow:", ip, NULL);
 
   g_clear_pointer (&p->timeout, g_source_unref);
-  self->counters.pending_timeouts++;
-  gate_log (self, key, "closing connection from %s: no WebSocket upgrade within %u s", ip,
-            self->config->hello_timeout);
+  if (!p->overflow) {
+    self->counters.pending_timeouts++;
+    gate_log (self, key, "closing connection from %s: no WebSocket upgrade within %u s", ip,
+              self->config->hello_timeout);
+  }
   forget_pending (self, msg);
   hang_up (msg);
   return G_SOURCE_REMOVE;
@@ -152,24 +164,36 @@ static void
 on_request_started (SoupServer *server, SoupServerMessage *msg, WstunGate *self)
 {
   Pending *p;
+  gboolean overflow = FALSE;
+  guint timeout = self->config->hello_timeout;
 
   (void) server;
-  if (g_hash_table_size (self->pending) >= self->config->max_pending) {
+  if (wstun_gate_get_n_pending (self) >= self->config->max_pending) {
     g_autofree char *ip = wstun_gate_remote_ip (msg);
 
     self->counters.pending_refused++;
+    if (self->n_overflow >= MAX_OVERFLOW (self->config->max_pending)) {
+      gate_log (self, "pending",
+                "refusing connection from %s: %u connections are already waiting "
+                "to upgrade (max-pending)",
+                ip, self->config->max_pending);
+      hang_up (msg);
+      return;
+    }
     gate_log (self, "pending",
-              "refusing connection from %s: %u connections are already waiting "
-              "to upgrade (max-pending)",
+              "answering %s with HTTP 503: %u connections are already waiting to upgrade "
+              "(max-pending)",
               ip, self->config->max_pending);
-    hang_up (msg);
-    return;
+    overflow = TRUE;
+    timeout = OVERFLOW_TIMEOUT_SECONDS;
   }
   p = g_new0 (Pending, 1);
   p->gate = self;
   p->msg = msg;
-  if (self->config->hello_timeout > 0) {
-    p->timeout = g_timeout_source_new_seconds (self->config->hello_timeout);
+  p->overflow = overflow;
+  self->n_overflow += overflow;
+  if (timeout > 0) {
+    p->timeout = g_timeout_source_new_seconds (timeout);
     g_source_set_callback (p->timeout, on_pending_timeout, p, NULL);
     g_source_attach (p->timeout, g_main_context_get_thread_default ());
   }
@@ -226,7 +250,17 @@ wstun_gate_upgraded (WstunGate *self, SoupServerMessage *msg)
 guint
 wstun_gate_get_n_pending (WstunGate *self)
 {
-  return g_hash_table_size (self->pending);
+  return g_hash_table_size (self->pending) - self->n_overflow;
+}
+
+gboolean
+wstun_gate_is_overflow (WstunGate *self, SoupServerMessage *msg)
+{
+  Pending *p;
+
+  g_return_val_if_fail (WSTUN_IS_GATE (self), FALSE);
+  p = g_hash_table_lookup (self->pending, msg);
+  return p != NULL && p->overflow;
 }
 
 /* ---- authentication -------------------------------------------------- */

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 typedef struct {
   guint64 auth_failures;    /* missing or wrong token: HTTP 401 */
   guint64 auth_limited;     /* refused unchecked after too many failures: HTTP 429 */
-  guint64 pending_refused;  /* too many connections not yet upgraded */
+  guint64 pending_refused;  /* too many connections not yet upgraded: HTTP 503 or hung up */
   guint64 pending_timeouts; /* connections closed for not upgrading in time */
   guint64 clients_full;     /* refused at --max-clients: HTTP 503 */
 } WstunGateCounters;
@@ -40,6 +40,9 @@ gboolean wstun_gate_admit (WstunGate *self, SoupServerMessage *msg, const WstunT
 /* Counts and logs (once per source per interval) a request refused
  * because the relay has @max_clients clients. */
 void wstun_gate_refuse_full (WstunGate *self, SoupServerMessage *msg, guint max_clients);
+/* Whether @msg came when max-pending connections were waiting: it gets
+ * HTTP 503 with Retry-After instead of a WebSocket. */
+gboolean wstun_gate_is_overflow (WstunGate *self, SoupServerMessage *msg);
 /* The request became a WebSocket: it no longer counts as pending. */
 void wstun_gate_upgraded (WstunGate *self, SoupServerMessage *msg);
 /* Re-reads the tokens file (also done when it changes); "tokens-changed"

@@ -105,6 +105,53 @@ wstun_metrics_render (WstunRelay *relay)
                               "wstun_relay_pool_used{family=\"ipv%d\"} %" G_GUINT64_FORMAT "\n",
                               family == AF_INET ? 4 : 6, wstun_pool_get_used (pool));
   }
+  {
+    const WstunLeasesCounters *lc = wstun_leases_get_counters (wstun_relay_get_leases (relay));
+    WstunState *state = wstun_relay_get_state (relay);
+    const WstunStateCounters *st = state != NULL ? wstun_state_get_counters (state) : NULL;
+
+    g_string_append_printf (out,
+                            "# HELP wstun_relay_resumes_total Hellos with a resume id, by whether "
+                            "it got the addresses back\n"
+                            "# TYPE wstun_relay_resumes_total counter\n"
+                            "wstun_relay_resumes_total{result=\"hit\"} %" G_GUINT64_FORMAT "\n"
+                            "wstun_relay_resumes_total{result=\"miss\"} %" G_GUINT64_FORMAT "\n",
+                            lc->resume_hits, lc->resume_misses);
+    metric (out, "wstun_relay_replaced_sessions_total", "counter",
+            "Live sessions closed because their client resumed them on a new connection (4410)",
+            lc->replaced);
+    metric (out, "wstun_relay_dead_peer_closes_total", "counter",
+            "Clients closed after three silent keepalive intervals (4504)",
+            wstun_relay_get_session_counters (relay)->dead_peers);
+    metric (out, "wstun_relay_reserved_leases", "gauge",
+            "Leases of clients that lost their connection, kept for them to resume",
+            wstun_leases_get_n_reserved (wstun_relay_get_leases (relay)));
+    g_string_append_printf (out,
+                            "# HELP wstun_relay_reservations_ended_total Reservations that ended "
+                            "without their client, by how\n"
+                            "# TYPE wstun_relay_reservations_ended_total counter\n"
+                            "wstun_relay_reservations_ended_total{how=\"expired\"} "
+                            "%" G_GUINT64_FORMAT "\n"
+                            "wstun_relay_reservations_ended_total{how=\"given_up\"} "
+                            "%" G_GUINT64_FORMAT "\n",
+                            lc->expired, lc->given_up);
+    g_string_append_printf (out,
+                            "# HELP wstun_relay_state_writes_total Writes of the state file, by "
+                            "result\n"
+                            "# TYPE wstun_relay_state_writes_total counter\n"
+                            "wstun_relay_state_writes_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n"
+                            "wstun_relay_state_writes_total{result=\"error\"} %" G_GUINT64_FORMAT
+                            "\n",
+                            st != NULL ? st->writes_ok : 0, st != NULL ? st->writes_failed : 0);
+    if (st != NULL && st->writes_ok + st->writes_failed > 0)
+      g_string_append_printf (out,
+                              "# HELP wstun_relay_state_write_seconds How long a write of the "
+                              "state file took in its worker thread (JSON and fsyncs)\n"
+                              "# TYPE wstun_relay_state_write_seconds gauge\n"
+                              "wstun_relay_state_write_seconds{write=\"last\"} %.6f\n"
+                              "wstun_relay_state_write_seconds{write=\"slowest\"} %.6f\n",
+                              st->last_write_usec / 1e6, st->max_write_usec / 1e6);
+  }
   metric (out, "wstun_relay_resident_bytes", "gauge", "Resident memory of the relay", rss_bytes ());
   if (wstun_relay_get_certificate_expiry (relay) > 0)
     metric (out, "wstun_relay_tls_certificate_expiry_timestamp_seconds", "gauge",

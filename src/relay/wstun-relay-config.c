@@ -27,6 +27,8 @@ wstun_relay_config_init (WstunRelayConfig *config)
     .max_packets = WSTUN_FRAME_MAX_PACKETS,
     .max_pending = WSTUN_RELAY_DEFAULT_MAX_PENDING,
     .auth_failures = WSTUN_RELAY_DEFAULT_AUTH_FAILURES,
+    .state_dir = g_strdup (WSTUN_RELAY_DEFAULT_STATE_DIR),
+    .resume_grace = WSTUN_RELAY_DEFAULT_RESUME_GRACE,
   };
 }
 
@@ -42,6 +44,7 @@ wstun_relay_config_clear (WstunRelayConfig *config)
   g_clear_pointer (&config->tokens, g_free);
   g_clear_pointer (&config->tls_cert, g_free);
   g_clear_pointer (&config->tls_key, g_free);
+  g_clear_pointer (&config->state_dir, g_free);
 }
 
 static gboolean
@@ -115,8 +118,11 @@ gboolean
 wstun_relay_config_load (WstunRelayConfig *config, const char *path, GError **error)
 {
   static const char *const known[] = {
-    "listen",      "pool",        "pool6",         "mtu",     "routes",  "dns", "keepalive",
-    "seed-compat", "max-clients", "hello-timeout", "backlog", "metrics", NULL,
+    "listen",       "pool",        "pool6",       "mtu",           "routes",
+    "dns",          "keepalive",   "seed-compat", "max-clients",   "hello-timeout",
+    "backlog",      "metrics",     "tokens",      "tls-cert",      "tls-key",
+    "max-frame",    "max-packets", "max-pending", "auth-failures", "state-dir",
+    "resume-grace", NULL,
   };
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_auto (GStrv) keys = NULL;
@@ -155,7 +161,9 @@ wstun_relay_config_load (WstunRelayConfig *config, const char *path, GError **er
       !load_guint (kf, "max-frame", &config->max_frame, &local) ||
       !load_guint (kf, "max-packets", &config->max_packets, &local) ||
       !load_guint (kf, "max-pending", &config->max_pending, &local) ||
-      !load_guint (kf, "auth-failures", &config->auth_failures, &local)) {
+      !load_guint (kf, "auth-failures", &config->auth_failures, &local) ||
+      !load_string (kf, "state-dir", &config->state_dir, &local) ||
+      !load_guint (kf, "resume-grace", &config->resume_grace, &local)) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, "%s: %s", path, local->message);
     return FALSE;
   }

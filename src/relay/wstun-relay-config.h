@@ -24,6 +24,11 @@ G_BEGIN_DECLS
 /* Failed authentications a source address may have per minute before its
  * further attempts are refused unchecked (HTTP 429). */
 #define WSTUN_RELAY_DEFAULT_AUTH_FAILURES 30
+/* Where the relay keeps its leases across restarts; "" for nowhere. */
+#define WSTUN_RELAY_DEFAULT_STATE_DIR "/var/lib/wstun"
+/* How long the addresses of a client that lost its connection wait for it
+ * to come back with its resume id. */
+#define WSTUN_RELAY_DEFAULT_RESUME_GRACE 120
 
 typedef struct {
   char *listen;
@@ -45,6 +50,8 @@ typedef struct {
   guint max_packets; /* packets per data frame */
   guint max_pending;
   guint auth_failures; /* per source per minute */
+  char *state_dir;     /* "" or NULL: no state file */
+  guint resume_grace;  /* seconds; 0: leases are not kept */
 } WstunRelayConfig;
 
 void wstun_relay_config_init (WstunRelayConfig *config);

@@ -76,10 +76,12 @@ main (int argc, char **argv)
   g_autofree char *tokens = NULL;
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
+  g_autofree char *state_dir = NULL;
   g_auto (GStrv) routes = NULL;
   g_auto (GStrv) dns = NULL;
   int mtu = -1, keepalive = -1, max_clients = -1, hello_timeout = -1;
   int max_frame = -1, max_packets = -1, max_pending = -1, auth_failures = -1;
+  int resume_grace = -1;
   gint64 backlog = -1;
   gboolean seed_compat = FALSE, verbose = FALSE, version = FALSE;
   /* the defaults are spelled out, as wstun-relay-config.h has them: a
@@ -125,6 +127,13 @@ main (int argc, char **argv)
     { "auth-failures", 0, 0, G_OPTION_ARG_INT, &auth_failures,
       N_ ("Failed authentications per source address per minute before HTTP 429 (default 30)"),
       N_ ("N") },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+      N_ ("Keep the clients' leases in DIR across restarts (default /var/lib/wstun, \"\" for "
+          "nowhere)"),
+      N_ ("DIR") },
+    { "resume-grace", 0, 0, G_OPTION_ARG_INT, &resume_grace,
+      N_ ("Keep a lost client's addresses for it this long (default 120, 0 not at all)"),
+      N_ ("SECONDS") },
     { "seed-compat", 0, 0, G_OPTION_ARG_NONE, &seed_compat,
       N_ ("Also accept clients of the original text protocol (tx:/rx:)"), NULL },
     { "metrics", 0, 0, G_OPTION_ARG_STRING, &metrics_addr,
@@ -197,6 +206,7 @@ main (int argc, char **argv)
   TAKE_STR (tokens, tokens);
   TAKE_STR (tls_cert, tls_cert);
   TAKE_STR (tls_key, tls_key);
+  TAKE_STR (state_dir, state_dir);
 #undef TAKE_STR
   if (routes != NULL) {
     g_strfreev (config.routes);
@@ -224,6 +234,8 @@ main (int argc, char **argv)
     config.max_pending = max_pending;
   if (auth_failures >= 0)
     config.auth_failures = auth_failures;
+  if (resume_grace >= 0)
+    config.resume_grace = resume_grace;
   if (seed_compat)
     config.seed_compat = TRUE;
 
@@ -256,6 +268,9 @@ main (int argc, char **argv)
     g_source_destroy (rm.force_quit);
     g_source_unref (rm.force_quit);
   }
+  /* the clients' leases as they are now: reserved for those that went,
+   * held for those the grace period cut off */
+  wstun_relay_save_state (relay);
   g_message ("stopped");
   return rm.exit_code;
 }

@@ -14,7 +14,13 @@
 #include "wstun-gate.h"
 #include "wstun-leases.h"
 #include "wstun-session.h"
+#include "wstun-state.h"
 #include "wstun-ws.h"
+
+/* Seconds a client refused with HTTP 503 is asked to wait (Retry-After). */
+#define RETRY_AFTER_SECONDS "5"
+/* The longest resume grace: a day. */
+#define MAX_RESUME_GRACE 86400
 
 struct _WstunRelay {
   GObject parent_instance;
@@ -27,6 +33,7 @@ struct _WstunRelay {
   WstunPool *pool6;
   WstunRouter *router;
   WstunLeases *leases;
+  WstunState *state; /* from wstun_relay_listen() on */
   WstunGate *gate;
   WstunSessionCounters session_counters;
   GHashTable *sessions; /* WstunSession * -> itself, owned */
@@ -46,6 +53,13 @@ on_session_closed (WstunSession *session, WstunRelay *self)
   g_hash_table_remove (self->sessions, session);
   if (self->stopping && g_hash_table_size (self->sessions) == 0)
     g_signal_emit (self, signals[SIGNAL_STOPPED], 0);
+}
+
+gboolean
+wstun_relay_is_persistent (WstunRelay *self)
+{
+  g_return_val_if_fail (WSTUN_IS_RELAY (self), FALSE);
+  return self->state != NULL && wstun_state_is_enabled (self->state);
 }
 
 static void
@@ -109,6 +123,10 @@ refuse_http (WstunRelay *self, SoupServerMessage *msg, guint status, const char 
    * hang until their own timeout instead of seeing the refusal. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
                                 "close");
+  /* a busy or restarting relay, not a broken network: come back soon */
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                  RETRY_AFTER_SECONDS);
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, body,
                                     strlen (body));
@@ -129,11 +147,20 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
   gboolean seed;
 
   (void) server;
-  (void) path;
   (void) query;
 
   if (self->stopping) {
     refuse_http (self, msg, SOUP_STATUS_SERVICE_UNAVAILABLE, _ ("The relay is shutting down"));
+    return;
+  }
+  if (wstun_gate_is_overflow (self->gate, msg)) {
+    refuse_http (self, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                 _ ("The relay is busy with other connections; try again later"));
+    return;
+  }
+  /* the relay is at its one path, as its listen URL says */
+  if (g_strcmp0 (path, self->path) != 0) {
+    refuse_http (self, msg, SOUP_STATUS_NOT_FOUND, _ ("No wstun relay at this path"));
     return;
   }
   if (!soup_websocket_server_check_handshake (msg, NULL, protocols, NULL, &error)) {
@@ -270,6 +297,11 @@ check_config (WstunRelayConfig *config, GError **error)
                  WSTUN_FRAME_MAX_PACKETS);
     return FALSE;
   }
+  if (config->resume_grace > MAX_RESUME_GRACE) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                 _ ("resume-grace must be at most %d seconds (a day)"), MAX_RESUME_GRACE);
+    return FALSE;
+  }
   if ((config->tls_cert == NULL) != (config->tls_key == NULL)) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
                  _ ("--tls-cert and --tls-key go together"));
@@ -281,8 +313,37 @@ check_config (WstunRelayConfig *config, GError **error)
   return TRUE;
 }
 
-/* Sets aside the tokens' static addresses in the pools, and ends the
- * sessions whose token is gone or was replaced. */
+/* Whether a reserved lease still belongs to a token (or to none on an open
+ * relay) and holds no other token's static address. */
+static gboolean
+keep_reserved (const WstunLeaseInfo *info, gpointer user_data)
+{
+  WstunRelay *self = user_data;
+  WstunTokens *tokens = wstun_gate_get_tokens (self->gate);
+  const WstunToken *token;
+
+  if (tokens == NULL)
+    return info->token_name == NULL;
+  token = info->token_name != NULL ? wstun_tokens_lookup_name (tokens, info->token_name) : NULL;
+  if (token == NULL)
+    return FALSE;
+  for (guint i = 0; i < info->n_addrs; i++) {
+    const WstunAddr *addr = &info->addrs[i];
+    WstunPool *pool = wstun_leases_get_pool (self->leases, addr->family);
+    const WstunAddr *own = addr->family == AF_INET
+                             ? (token->has_address4 ? &token->address4 : NULL)
+                             : (token->has_address6 ? &token->address6 : NULL);
+
+    if (pool != NULL && wstun_pool_is_static (pool, addr) &&
+        (own == NULL || !wstun_addr_equal (own, addr)))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Sets aside the tokens' static addresses in the pools, ends the sessions
+ * whose token is gone or was replaced, and gives up the reservations that
+ * no longer belong to a token. */
 static void
 on_tokens_changed (WstunGate *gate, WstunRelay *self)
 {
@@ -317,11 +378,10 @@ on_tokens_changed (WstunGate *gate, WstunRelay *self)
 
   sessions = g_hash_table_get_keys_as_array (self->sessions, &n_sessions);
   for (guint i = 0; i < n_sessions; i++) {
-    if (!wstun_session_token_valid (sessions[i], tokens)) {
-      g_message ("client %s: its token was revoked", wstun_session_get_remote (sessions[i]));
+    if (!wstun_session_token_valid (sessions[i], tokens))
       wstun_session_revoke (sessions[i]);
-    }
   }
+  wstun_leases_filter_reserved (self->leases, keep_reserved, self);
 }
 
 WstunRelay *
@@ -350,6 +410,8 @@ wstun_relay_new (WstunRelayConfig *config, GError **error)
   self->router = wstun_router_new ();
   wstun_router_set_max_packets (self->router, self->config.max_packets);
   self->leases = wstun_leases_new (self->router, self->pool4, self->pool6);
+  /* after a restart, each client connected before holds a reservation */
+  wstun_leases_set_resume (self->leases, self->config.resume_grace, 2 * self->config.max_clients);
   self->gate = wstun_gate_new (&self->config, error);
   if (self->gate == NULL)
     return NULL;
@@ -435,10 +497,16 @@ wstun_relay_listen (WstunRelay *self, GError **error)
 
   self->server = soup_server_new ("server-header", "wstun-relay/" PACKAGE_VERSION " ",
                                   "tls-certificate", certificate, NULL);
-  soup_server_add_handler (self->server, self->path, on_request, self, NULL);
+  /* every path, so that a wrong one gets the relay's own 404 (and the
+   * connection closed), as other refusals do */
+  soup_server_add_handler (self->server, NULL, on_request, self, NULL);
   wstun_gate_watch (self->gate, self->server);
   if (!listen_with_backlog (self->server, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
+  /* only once the port is ours: a second relay started by mistake with
+   * the same state directory must not touch the first one's file */
+  self->state = wstun_state_new (self->config.state_dir, self->leases);
+  wstun_state_load (self->state, wstun_gate_get_tokens (self->gate));
   if (wstun_gate_get_tokens (self->gate) == NULL)
     g_message ("no --tokens: this relay is open, any client may connect");
   g_message ("listening on %s (path %s), %s%s%s%s", self->config.listen, self->path,
@@ -476,6 +544,7 @@ void
 wstun_relay_shutdown (WstunRelay *self)
 {
   g_autofree gpointer *sessions = NULL;
+  gboolean restart = wstun_relay_is_persistent (self);
   guint n = 0;
 
   g_return_if_fail (WSTUN_IS_RELAY (self));
@@ -483,13 +552,33 @@ wstun_relay_shutdown (WstunRelay *self)
   self->stopping = TRUE;
   if (self->server != NULL)
     soup_server_disconnect (self->server);
+  /* the leases are on disk before any client hears of the restart and
+   * comes back */
+  wstun_relay_save_state (self);
   if (g_hash_table_size (self->sessions) == 0) {
     g_signal_emit (self, signals[SIGNAL_STOPPED], 0);
     return;
   }
   sessions = g_hash_table_get_keys_as_array (self->sessions, &n);
-  for (guint i = 0; i < n; i++)
-    wstun_session_close (sessions[i], WSTUN_WS_CLOSE_GOING_AWAY, _ ("The relay is shutting down"));
+  for (guint i = 0; i < n; i++) {
+    /* with its leases kept, a relay that stops will be back: its clients
+     * reconnect at once; without, it is gone for good */
+    if (restart)
+      wstun_session_close (sessions[i], WSTUN_WS_CLOSE_SERVICE_RESTART, "restarting");
+    else
+      wstun_session_close (sessions[i], WSTUN_WS_CLOSE_GOING_AWAY,
+                           _ ("The relay is shutting down"));
+  }
+}
+
+void
+wstun_relay_save_state (WstunRelay *self)
+{
+  g_return_if_fail (WSTUN_IS_RELAY (self));
+
+  if (self->state != NULL && wstun_state_flush (self->state))
+    g_message ("state file %s written: %u lease(s)", wstun_state_get_path (self->state),
+               wstun_leases_get_n_leases (self->leases));
 }
 
 const WstunRelayConfig *
@@ -528,6 +617,18 @@ wstun_relay_get_gate (WstunRelay *self)
   return self->gate;
 }
 
+WstunLeases *
+wstun_relay_get_leases (WstunRelay *self)
+{
+  return self->leases;
+}
+
+WstunState *
+wstun_relay_get_state (WstunRelay *self)
+{
+  return self->state;
+}
+
 const WstunSessionCounters *
 wstun_relay_get_session_counters (WstunRelay *self)
 {
@@ -548,6 +649,9 @@ wstun_relay_dispose (GObject *object)
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
+  /* what the sessions give back as they go is not a change to write: the
+   * state file keeps what they held (wstun_relay_save_state()) */
+  g_clear_object (&self->state);
   /* sessions release their addresses through the leases: drop them first */
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   G_OBJECT_CLASS (wstun_relay_parent_class)->dispose (object);

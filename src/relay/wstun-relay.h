@@ -10,6 +10,7 @@
 #include "wstun-relay-config.h"
 #include "wstun-router.h"
 #include "wstun-session.h"
+#include "wstun-state.h"
 
 G_BEGIN_DECLS
 
@@ -22,9 +23,15 @@ gboolean wstun_relay_listen (WstunRelay *self, GError **error);
 /* Reads --tls-cert and --tls-key again for connections from now on (a
  * renewed certificate); on failure the one in use stays. TRUE without TLS. */
 gboolean wstun_relay_reload_certificate (WstunRelay *self, GError **error);
-/* Closes every client with 1001 (going away); "stopped" is emitted once
- * all are closed. */
+/* Writes the state file, then closes every client: with 1012 (service
+ * restart) when the relay keeps its leases in a state file, so they come
+ * back at once, else with 1001 (going away). "stopped" is emitted once all
+ * are closed. */
 void wstun_relay_shutdown (WstunRelay *self);
+/* Writes the state file now (if there is one): at exit. */
+void wstun_relay_save_state (WstunRelay *self);
+/* Whether the leases outlive the process (a usable state directory). */
+gboolean wstun_relay_is_persistent (WstunRelay *self);
 
 const WstunRelayConfig *wstun_relay_get_config (WstunRelay *self);
 const WstunRouterCounters *wstun_relay_get_counters (WstunRelay *self);
@@ -33,6 +40,9 @@ guint wstun_relay_get_n_clients (WstunRelay *self);
 guint64 wstun_relay_get_n_accepted (WstunRelay *self);
 guint64 wstun_relay_get_n_refused (WstunRelay *self);
 WstunGate *wstun_relay_get_gate (WstunRelay *self);
+WstunLeases *wstun_relay_get_leases (WstunRelay *self);
+/* NULL before wstun_relay_listen() */
+WstunState *wstun_relay_get_state (WstunRelay *self);
 const WstunSessionCounters *wstun_relay_get_session_counters (WstunRelay *self);
 /* When the TLS certificate in use expires, in seconds since 1970; 0 without TLS. */
 gint64 wstun_relay_get_certificate_expiry (WstunRelay *self);

@@ -162,10 +162,13 @@ deliver (WstunRouter *router, WstunRouterPeer *to, const guint8 *packet, gsize l
   }
 
   /* tail drop, as a NIC ring does: never queue without bound for a slow
-   * receiver, and never block the sender; inner TCP adapts */
+   * receiver, and never block the sender; inner TCP adapts. The backlog is
+   * counted in frame bytes: what waits in the send queue, and the frame
+   * the staged packets and this one would make (PROTOCOL.md 4.1) */
   backlog = wstun_ws_get_backlog (to->ws);
   staged = to->batch != NULL ? to->batch->len : 0;
-  if (backlog > 0 && backlog + staged + len > wstun_ws_get_max_backlog (to->ws)) {
+  if (backlog > 0 &&
+      backlog + wstun_ws_frame_size (to->ws, staged + len) > wstun_ws_get_max_backlog (to->ws)) {
     count_drop_backlog (router, to, 1);
     return;
   }

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "wstun-client-log.h"
 #include "wstun-control.h"
 #include "wstun-error.h"
 #include "wstun-printable.h"
@@ -35,6 +36,11 @@ struct _WstunSession {
   guint8 token_sha256[32];
   gboolean has_static4, has_static6;
   WstunAddr static4, static6;
+  gboolean has_lease; /* holds the lease lease_hash (a wstun.v1 client after hello) */
+  guint8 lease_hash[WSTUN_RESUME_HASH_LEN];
+  char *addresses;       /* the addresses it holds, for logs */
+  gboolean relay_closed; /* the relay started the closing handshake */
+  gboolean revoked;
   gint64 last_log;
   guint suppressed;
 };
@@ -77,20 +83,47 @@ stop_hello_timeout (WstunSession *self)
   }
 }
 
+static void client_log (WstunSession *self, GLogLevelFlags level, const char *event,
+                        const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+static void
+client_log (WstunSession *self, GLogLevelFlags level, const char *event, const char *format, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  wstun_client_log (level,
+                    &(WstunClientLogFields){ .event = event,
+                                             .client = self->remote,
+                                             .address = self->addresses,
+                                             .token = self->token_name },
+                    "%s", msg);
+}
+
 /* Tells the client why in an "error" message, then closes with @close_code. */
+static void
+send_error_and_close (WstunSession *self, const char *code, guint16 close_code, const char *message)
+{
+  g_autofree char *json = wstun_error_message_to_json (code, message);
+
+  wstun_ws_send_text (self->ws, json, -1);
+  wstun_session_close (self, close_code, code);
+}
+
 static void
 refuse (WstunSession *self, const char *code, guint16 close_code, const char *message)
 {
-  g_autofree char *json = wstun_error_message_to_json (code, message);
   g_autofree char *text = wstun_printable (message, -1);
 
-  g_message ("client %s refused: %s", self->remote, text);
+  client_log (self, G_LOG_LEVEL_MESSAGE, "refused", "client %s refused: %s", self->remote, text);
   if (close_code == WSTUN_CLOSE_BAD_MESSAGE)
     self->ctx.counters->bad_messages++;
   else if (close_code == WSTUN_CLOSE_HELLO_TIMEOUT)
     self->ctx.counters->hello_timeouts++;
-  wstun_ws_send_text (self->ws, json, -1);
-  wstun_session_close (self, close_code, code);
+  send_error_and_close (self, code, close_code, message);
 }
 
 static guint16
@@ -107,6 +140,8 @@ close_code_for (const char *error_code)
     { WSTUN_ERR_ADDRESS_UNAVAILABLE, WSTUN_CLOSE_ADDRESS_UNAVAILABLE },
     { WSTUN_ERR_UNSUPPORTED_VERSION, WSTUN_CLOSE_UNSUPPORTED_VERSION },
     { WSTUN_ERR_POOL_EXHAUSTED, WSTUN_CLOSE_POOL_EXHAUSTED },
+    { WSTUN_ERR_REPLACED, WSTUN_CLOSE_REPLACED },
+    { WSTUN_ERR_INTERNAL, WSTUN_WS_CLOSE_SERVER_ERROR },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (map); i++) {
@@ -133,11 +168,14 @@ handle_hello (WstunSession *self, const WstunHello *hello)
 {
   WstunConfig config = { 0 };
   WstunAddr wish4, wish6;
+  WstunLeaseGrant grant;
+  WstunLeaseRequest request;
   const char *error_code = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *json = NULL;
   g_autoptr (GString) names = g_string_new (NULL);
   g_autofree char *software = NULL;
+  const char *how = "";
 
   if (hello->version != WSTUN_PROTOCOL_VERSION) {
     g_autofree char *msg = g_strdup_printf (_ ("Protocol version %u is not supported (only %d)"),
@@ -149,13 +187,21 @@ handle_hello (WstunSession *self, const WstunHello *hello)
     wstun_addr_parse (hello->address4, &wish4, NULL);
   if (hello->address6 != NULL)
     wstun_addr_parse (hello->address6, &wish6, NULL);
-  if (!wstun_leases_acquire_static (
-        self->ctx.leases, &self->peer, self->has_static4 ? &self->static4 : NULL,
-        self->has_static6 ? &self->static6 : NULL, hello->address4 ? &wish4 : NULL,
-        hello->address6 ? &wish6 : NULL, &error_code, &error)) {
+  request = (WstunLeaseRequest){
+    .resume = hello->resume,
+    .token_name = self->token_name,
+    .static4 = self->has_static4 ? &self->static4 : NULL,
+    .static6 = self->has_static6 ? &self->static6 : NULL,
+    .wish4 = hello->address4 ? &wish4 : NULL,
+    .wish6 = hello->address6 ? &wish6 : NULL,
+    .owner = self,
+  };
+  if (!wstun_leases_open (self->ctx.leases, &self->peer, &request, &grant, &error_code, &error)) {
     refuse (self, error_code, close_code_for (error_code), error->message);
     return;
   }
+  self->has_lease = TRUE;
+  memcpy (self->lease_hash, grant.hash, sizeof self->lease_hash);
 
   for (guint i = 0; i < self->peer.n_addrs; i++) {
     char *cidr = address_with_prefix (self, &self->peer.addrs[i]);
@@ -166,12 +212,19 @@ handle_hello (WstunSession *self, const WstunHello *hello)
       config.address6 = cidr;
     g_string_append_printf (names, "%s%s", names->len ? ", " : "", cidr);
   }
+  g_free (self->addresses);
+  self->addresses = g_strdup (names->str);
+  if (grant.replaced != NULL)
+    wstun_session_replace (grant.replaced, self->remote);
+
   config.mtu = self->ctx.config->mtu;
   config.routes = self->ctx.config->routes;
   config.dns = self->ctx.config->dns;
+  config.resume = grant.resume_id;
   config.keepalive = self->ctx.config->keepalive;
   json = wstun_config_to_json (&config);
   config.routes = config.dns = NULL;
+  config.resume = NULL;
   wstun_config_clear (&config);
 
   stop_hello_timeout (self);
@@ -179,10 +232,15 @@ handle_hello (WstunSession *self, const WstunHello *hello)
   wstun_ws_set_keepalive (self->ws, self->ctx.config->keepalive);
   wstun_ws_send_text (self->ws, json, -1);
   software = wstun_printable (hello->software, -1);
-  g_message ("client %s connected as %s (%s%s%s)", self->remote, names->str,
-             software != NULL ? software : "unknown software",
-             self->token_name != NULL ? ", token " : "",
-             self->token_name != NULL ? self->token_name : "");
+  if (grant.resume == WSTUN_RESUME_HIT)
+    how = grant.replaced != NULL ? ", resumed a live session" : ", resumed";
+  else if (grant.resume == WSTUN_RESUME_MISS)
+    how = ", resume id unknown: new addresses";
+  client_log (self, G_LOG_LEVEL_MESSAGE, grant.resume == WSTUN_RESUME_HIT ? "resumed" : "connected",
+              "client %s connected as %s (%s%s%s%s)", self->remote, names->str,
+              software != NULL ? software : "unknown software",
+              self->token_name != NULL ? ", token " : "",
+              self->token_name != NULL ? self->token_name : "", how);
 }
 
 static void
@@ -193,6 +251,12 @@ handle_control (WstunSession *self, const char *data, gsize len)
 
   if (control == NULL) {
     refuse (self, WSTUN_ERR_BAD_MESSAGE, WSTUN_CLOSE_BAD_MESSAGE, error->message);
+    return;
+  }
+  /* hello first, whatever a later version may send after it */
+  if (self->state == SESSION_AWAIT_HELLO && control->type != WSTUN_CONTROL_HELLO) {
+    refuse (self, WSTUN_ERR_BAD_MESSAGE, WSTUN_CLOSE_BAD_MESSAGE,
+            _ ("The first message must be hello"));
     return;
   }
   switch (control->type) {
@@ -252,11 +316,15 @@ handle_seed (WstunSession *self, const char *text, gsize len)
     if (self->peer.n_addrs == 0) {
       if (!wstun_leases_claim (self->ctx.leases, &self->peer, own, &error)) {
         /* the original relay had no error message: close with the reason */
-        g_message ("seed client %s refused: %s", self->remote, error->message);
+        client_log (self, G_LOG_LEVEL_MESSAGE, "refused", "seed client %s refused: %s",
+                    self->remote, error->message);
         wstun_session_close (self, WSTUN_CLOSE_ADDRESS_IN_USE, error->message);
         return;
       }
-      g_message ("seed client %s registered as %s", self->remote, wstun_addr_to_string (own, buf));
+      g_free (self->addresses);
+      self->addresses = g_strdup (wstun_addr_to_string (own, buf));
+      client_log (self, G_LOG_LEVEL_MESSAGE, "connected", "seed client %s registered as %s",
+                  self->remote, self->addresses);
     }
   }
 
@@ -311,25 +379,61 @@ on_burst_done (WstunWs *ws, gpointer user_data)
   wstun_router_flush (self->ctx.router);
 }
 
+/* Whether the client may come back for its addresses: unless it said
+ * goodbye (closed with 1000), its token was revoked, or the relay closed it
+ * for breaking the protocol. Lost connections, dead peers (4504), other
+ * close codes and a relay restarting (1012) keep them (PROTOCOL.md, 3.4). */
+static gboolean
+lease_kept (WstunSession *self, guint16 code, const GError *error)
+{
+  if (self->revoked)
+    return FALSE;
+  if (error == NULL && !self->relay_closed && code == WSTUN_WS_CLOSE_NORMAL)
+    return FALSE;
+  switch (code) {
+  case WSTUN_CLOSE_BAD_MESSAGE:
+  case WSTUN_WS_CLOSE_PROTOCOL_ERROR:
+  case WSTUN_WS_CLOSE_BAD_DATA:
+  case WSTUN_WS_CLOSE_TOO_BIG:
+    return FALSE;
+  default:
+    return TRUE;
+  }
+}
+
 static void
 on_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error, gpointer user_data)
 {
   WstunSession *self = user_data;
   g_autoptr (WstunSession) hold G_GNUC_UNUSED = g_object_ref (self);
+  gboolean dead = error != NULL && g_error_matches (error, WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT);
+  gboolean reserved = FALSE;
+  g_autofree char *kept = NULL;
 
   (void) ws;
   stop_hello_timeout (self);
-  wstun_leases_release (self->ctx.leases, &self->peer);
+  if (self->has_lease)
+    reserved = wstun_leases_close (self->ctx.leases, self->lease_hash, &self->peer,
+                                   lease_kept (self, code, error));
+  else
+    wstun_leases_release (self->ctx.leases, &self->peer);
+  self->has_lease = FALSE;
   self->state = SESSION_CLOSED;
   if (error != NULL && code == WSTUN_WS_CLOSE_TOO_BIG) /* we closed it: max-frame */
     self->ctx.counters->too_big++;
-  if (error != NULL)
-    g_message ("client %s disconnected: %s", self->remote, error->message);
-  else {
+  if (dead)
+    self->ctx.counters->dead_peers++;
+  if (reserved)
+    kept =
+      g_strdup_printf ("; its addresses are reserved for %u s", self->ctx.config->resume_grace);
+  if (error != NULL) {
+    client_log (self, G_LOG_LEVEL_MESSAGE, dead ? "peer-timeout" : "disconnected",
+                "client %s disconnected: %s%s", self->remote, error->message, kept ? kept : "");
+  } else {
     g_autofree char *text = wstun_printable (reason, -1);
 
-    g_message ("client %s disconnected (%u%s%s)", self->remote, code, text && *text ? ": " : "",
-               text ? text : "");
+    client_log (self, G_LOG_LEVEL_MESSAGE, "disconnected", "client %s disconnected (%u%s%s)%s",
+                self->remote, code, text && *text ? ": " : "", text ? text : "", kept ? kept : "");
   }
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
@@ -407,7 +511,7 @@ wstun_session_start (WstunSession *self)
   if (self->state == SESSION_SEED) {
     /* the original client answers pings (websockets does) but sends none */
     wstun_ws_set_keepalive (self->ws, self->ctx.config->keepalive);
-    g_message ("seed client %s connected", self->remote);
+    client_log (self, G_LOG_LEVEL_MESSAGE, "connected", "seed client %s connected", self->remote);
   }
   wstun_ws_start (self->ws, &callbacks, self);
 }
@@ -420,13 +524,33 @@ wstun_session_revoke (WstunSession *self)
   if (self->state == SESSION_CLOSED || !wstun_ws_is_open (self->ws))
     return;
   self->ctx.counters->revoked++;
-  refuse (self, WSTUN_ERR_UNAUTHORIZED, WSTUN_CLOSE_UNAUTHORIZED, _ ("The token was revoked"));
+  self->revoked = TRUE;
+  client_log (self, G_LOG_LEVEL_MESSAGE, "revoked", "client %s: its token was revoked",
+              self->remote);
+  send_error_and_close (self, WSTUN_ERR_UNAUTHORIZED, WSTUN_CLOSE_UNAUTHORIZED,
+                        _ ("The token was revoked"));
+}
+
+void
+wstun_session_replace (WstunSession *self, const char *by)
+{
+  g_return_if_fail (WSTUN_IS_SESSION (self));
+
+  /* the lease is the new session's now */
+  self->has_lease = FALSE;
+  if (self->state == SESSION_CLOSED || !wstun_ws_is_open (self->ws))
+    return;
+  client_log (self, G_LOG_LEVEL_MESSAGE, "replaced", "client %s replaced: %s resumed its session",
+              self->remote, by);
+  send_error_and_close (self, WSTUN_ERR_REPLACED, WSTUN_CLOSE_REPLACED,
+                        _ ("Another connection resumed this session"));
 }
 
 void
 wstun_session_close (WstunSession *self, guint16 code, const char *reason)
 {
   g_return_if_fail (WSTUN_IS_SESSION (self));
+  self->relay_closed = TRUE;
   wstun_ws_close (self->ws, code, reason);
 }
 
@@ -453,7 +577,11 @@ wstun_session_dispose (GObject *object)
   if (self->ws != NULL)
     wstun_ws_detach (self->ws);
   if (self->state != SESSION_CLOSED) {
-    wstun_leases_release (self->ctx.leases, &self->peer);
+    if (self->has_lease)
+      wstun_leases_close (self->ctx.leases, self->lease_hash, &self->peer, FALSE);
+    else
+      wstun_leases_release (self->ctx.leases, &self->peer);
+    self->has_lease = FALSE;
     self->state = SESSION_CLOSED;
   }
   g_clear_object (&self->ws);
@@ -468,6 +596,7 @@ wstun_session_finalize (GObject *object)
   g_free (self->remote);
   g_free (self->seed_packet);
   g_free (self->token_name);
+  g_free (self->addresses);
   G_OBJECT_CLASS (wstun_session_parent_class)->finalize (object);
 }
 

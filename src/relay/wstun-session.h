@@ -17,6 +17,7 @@ typedef struct {
   guint64 bad_messages; /* closed with 4400 */
   guint64 revoked;      /* closed with 4401: token removed */
   guint64 too_big;      /* closed with 1009: a message over max-frame */
+  guint64 dead_peers;   /* closed with 4504: nothing received for 3 keepalive intervals */
 } WstunSessionCounters;
 
 /* What every session shares; owned by the relay, outlives its sessions. */
@@ -41,6 +42,9 @@ gboolean wstun_session_token_valid (WstunSession *self, WstunTokens *tokens);
 void wstun_session_start (WstunSession *self);
 /* Ends a session whose token was revoked: error "unauthorized", 4401. */
 void wstun_session_revoke (WstunSession *self);
+/* Ends a session whose lease a client at @by resumed: error "replaced",
+ * 4410; the lease is no longer this session's. */
+void wstun_session_replace (WstunSession *self, const char *by);
 /* Closes with @code; the "closed" signal follows. */
 void wstun_session_close (WstunSession *self, guint16 code, const char *reason);
 const char *wstun_session_get_remote (WstunSession *self);

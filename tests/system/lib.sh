@@ -142,12 +142,19 @@ wst_listening() { # wst_listening NS PORT: a TCP socket listens on PORT in NS
   ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .
 }
 
+# wst_state_dir NAME: the state directory of the relay (process) NAME, in
+# the test's own directory: a test never reads or writes /var/lib/wstun,
+# and a relay restarted under the same NAME finds its leases again
+wst_state_dir() { echo "$WST_LOGDIR/state-$1"; }
+
 # wst_relay ARGS...: starts the relay on $WST_RELAY_URL with metrics on
-# 127.0.0.1:9180 (wst_relay_tls for wss://)
+# 127.0.0.1:9180 and its state in $(wst_state_dir relay) (wst_relay_tls
+# for wss://); a --state-dir in ARGS wins
 wst_relay() {
   local r port=${WST_RELAY_URL##*:}
   r=$(wst_ns relay)
-  wst_bg relay "$r" "$RELAY_BIN" --listen "$WST_RELAY_URL" --metrics "$WST_METRICS" "$@"
+  wst_bg relay "$r" "$RELAY_BIN" --listen "$WST_RELAY_URL" --metrics "$WST_METRICS" \
+    --state-dir "$(wst_state_dir relay)" "$@"
   wst_wait 10 wst_listening "$r" "${port%%/*}" || wst_fail "relay did not start"
 }
 
@@ -555,7 +562,8 @@ wst_tls_relay() {
   shift 3
   wst_tls_preload "$RELAY_BIN"
   wst_bg "$name" "$(wst_ns relay)" "${WST_PRELOAD[@]}" "$RELAY_BIN" \
-    --listen "wss://$WST_RELAY_IP:$port" --tls-cert "$(wst_pem "$cert")" --tls-key "$(wst_key "$cert")" "$@"
+    --listen "wss://$WST_RELAY_IP:$port" --tls-cert "$(wst_pem "$cert")" --tls-key "$(wst_key "$cert")" \
+    --state-dir "$(wst_state_dir "$name")" "$@"
   wst_wait 10 wst_listening "$(wst_ns relay)" "$port" || wst_fail "the relay $name did not start"
 }
 

@@ -18,6 +18,12 @@ for i in $(seq 0 255); do
   routes+=(--route "fd00:ffff:ffff:ffff:ffff:ffff:ffff:$h/128")
   dns+=(--dns "fd00:ffff:ffff:ffff:ffff:ffff:ffff:$h")
 done
+# every connection has the maximal URL: a relay serves one path, its listen
+# URL's, so that is the relay's path too
+pad=$(head -c 2048 /dev/zero | tr '\0' a)
+url="$WST_RELAY_URL/$pad"
+url=${url:0:2048}
+WST_RELAY_URL=$url
 wst_relay --pool 10.99.0.0/24 --max-clients 1024 "${routes[@]}" "${dns[@]}"
 wst_client 2
 a2=$(wst_addr4 2)
@@ -34,11 +40,8 @@ p0=$(wst_json path <<<"$out")
 wst_wait 10 wst_state_is "$p0" connected || wst_fail "$p0 is '$(wst_state "$p0")'"
 wst_in 1 ping -c 2 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "no ping through $p0"
 
-# n more with maximal URLs (the relay serves every path); NetworkManager's
-# way (manage-ip false): 256 routes on each of 150 devices would collide
-pad=$(head -c 2048 /dev/zero | tr '\0' a)
-url="$WST_RELAY_URL/$pad"
-url=${url:0:2048}
+# n more with maximal URLs; NetworkManager's way (manage-ip false): 256
+# routes on each of 150 devices would collide
 "$WST_PYTHON" - "$url" "$n" <<'PY' || wst_fail "the maximal connections failed"
 import sys
 from gi.repository import Gio, GLib

@@ -712,6 +712,8 @@ test_too_deep (void)
   g_autofree char *open_only = g_strnfill (10000, '[');
   g_autofree char *objects_only = g_strnfill (10000, '{');
   g_autofree char *arrays = nested (10000, "[", "]", "1");
+  g_autofree char *open_inside = g_strdup_printf ("{\"type\":\"x\",\"a\":%s", open_only);
+  g_autofree char *arrays_inside = g_strdup_printf ("{\"type\":\"x\",\"a\":%s}", arrays);
   g_autofree char *objects = nested (5000, "{\"a\":", "}", "1");
   g_autofree char *inner_max = nested (WSTUN_CONTROL_MAX_DEPTH - 1, "[", "]", "");
   g_autofree char *inner_over = nested (WSTUN_CONTROL_MAX_DEPTH, "[", "]", "");
@@ -724,9 +726,13 @@ test_too_deep (void)
     "{\"type\":\"hello\",\"version\":1,\"software\":\"\\\"\\\\%.1000s\"}", brackets);
   g_autoptr (WstunControl) c = NULL;
 
-  assert_refused (open_only, "nested");
-  assert_refused (objects_only, "nested");
-  assert_refused (arrays, "nested");
+  /* a document that is no object is refused before its depth counts */
+  assert_refused (open_only, "not a JSON object");
+  assert_refused (open_inside, "nested");
+  /* an object where a member name belongs */
+  assert_refused (objects_only, "member name is not a string");
+  assert_refused (arrays, "not a JSON object");
+  assert_refused (arrays_inside, "nested");
   assert_refused (objects, "nested");
   assert_refused (over_max, "nested");
 
@@ -846,6 +852,143 @@ test_overlong_strings (void)
   assert_refused (route_over, "“routes”");
 }
 
+/* PROTOCOL.md 3, decision: the limits hold for every member of every
+ * message, also those a receiver ignores (unknown members, unknown types) */
+static void
+test_limits_on_unknown_members (void)
+{
+  g_autofree char *over = g_strnfill (WSTUN_CONTROL_MAX_STRING + 1, 'a');
+  g_autofree char *max = g_strnfill (WSTUN_CONTROL_MAX_STRING, 'a');
+  g_autoptr (GString) list_max = g_string_new (NULL);
+  g_autoptr (GString) members_max = g_string_new ("{\"type\":\"x\"");
+  g_autofree char *s = NULL;
+  g_autofree char *list_over = NULL;
+  g_autofree char *members_over = NULL;
+  g_autoptr (WstunControl) c = NULL;
+
+  /* strings: a value, an entry, a member name, in known and unknown types */
+  s = g_strdup_printf ("{\"type\":\"hello\",\"version\":1,\"x-note\":\"%s\"}", over);
+  assert_refused (s, "“x-note” is longer than 1024 bytes");
+  g_free (s);
+  s = g_strdup_printf ("{\"type\":\"future\",\"x\":[\"%s\"]}", over);
+  assert_refused (s, "an entry of “x” is longer than 1024 bytes");
+  g_free (s);
+  s = g_strdup_printf ("{\"type\":\"future\",\"x\":{\"y\":[[\"%s\"]]}}", over);
+  assert_refused (s, "an entry of “y”");
+  g_free (s);
+  s = g_strdup_printf ("{\"type\":\"future\",\"%s\":1}", over);
+  assert_refused (s, "a member name is longer than 1024 bytes");
+  g_free (s);
+  s = g_strdup_printf ("{\"type\":\"%s\"}", over);
+  assert_refused (s, "“type”");
+  g_free (s);
+  /* the limit is on the decoded bytes: 1024 characters written as escapes
+   * pass, one more does not */
+  {
+    g_autoptr (GString) escaped = g_string_new ("{\"type\":\"future\",\"x\":\"");
+
+    for (guint i = 0; i < WSTUN_CONTROL_MAX_STRING / 2; i++)
+      g_string_append (escaped, "\\u00e9"); /* two bytes in UTF-8 */
+    g_string_append (escaped, "\"}");
+    c = parse_ok (escaped->str);
+    g_assert_cmpint (c->type, ==, WSTUN_CONTROL_UNKNOWN);
+    g_clear_pointer (&c, wstun_control_free);
+    g_string_insert (escaped, strlen ("{\"type\":\"future\",\"x\":\""), "a");
+    assert_refused (escaped->str, "“x” is longer than 1024 bytes");
+  }
+  s = g_strdup_printf ("{\"type\":\"future\",\"%s\":\"%s\"}", max, max);
+  c = parse_ok (s);
+  g_clear_pointer (&c, wstun_control_free);
+
+  /* lists: arrays and objects, wherever they are */
+  for (guint i = 0; i < WSTUN_CONTROL_MAX_LIST; i++)
+    g_string_append_printf (list_max, "%s%u", i ? "," : "", i);
+  g_free (s);
+  s = g_strdup_printf ("{\"type\":\"future\",\"x\":[%s]}", list_max->str);
+  c = parse_ok (s);
+  g_clear_pointer (&c, wstun_control_free);
+  list_over = g_strdup_printf ("{\"type\":\"future\",\"x\":[%s,0]}", list_max->str);
+  assert_refused (list_over, "“x” has more than 256 entries");
+  g_free (s);
+  s = g_strdup_printf ("{\"type\":\"hello\",\"version\":1,\"x\":{\"y\":[[%s,0]]}}", list_max->str);
+  assert_refused (s, "“y” has more than 256 entries");
+  for (guint i = 1; i < WSTUN_CONTROL_MAX_LIST; i++)
+    g_string_append_printf (members_max, ",\"m%u\":%u", i, i);
+  g_string_append_c (members_max, '}');
+  c = parse_ok (members_max->str);
+  g_assert_cmpint (c->type, ==, WSTUN_CONTROL_UNKNOWN);
+  g_clear_pointer (&c, wstun_control_free);
+  members_over =
+    g_strdup_printf ("%.*s,\"one-more\":0}", (int) members_max->len - 1, members_max->str);
+  assert_refused (members_over, "an object has more than 256 members");
+}
+
+/* PROTOCOL.md 3, decision: a member name twice in one object is malformed
+ * (json-glib would keep the last one silently) */
+static void
+test_duplicate_members (void)
+{
+  static const char *const refused[] = {
+    "{\"type\":\"hello\",\"version\":1,\"version\":2}",
+    "{\"type\":\"config\",\"type\":\"hello\",\"version\":1}",
+    "{\"type\":\"hello\",\"type\":\"hello\",\"version\":1}",
+    /* the same name, spelled with an escape */
+    "{\"type\":\"hello\",\"version\":1,\"vers\\u0069on\":1}",
+    "{\"\\u0074ype\":\"config\",\"type\":\"hello\",\"version\":1}",
+    "{\"type\":\"future\",\"x\":{\"a\":1,\"b\":2,\"a\":3}}",
+    "{\"type\":\"future\",\"x\":[{\"a\":1},{\"a\":1,\"a\":1}]}",
+    "{\"type\":\"hello\",\"version\":1,\"\":1,\"\":2}",
+  };
+  static const char *const accepted[] = {
+    /* equal names in different objects, or at other levels */
+    "{\"type\":\"future\",\"a\":{\"a\":{\"a\":1}},\"b\":{\"a\":2}}",
+    "{\"type\":\"future\",\"x\":[{\"a\":1},{\"a\":1}]}",
+    /* names that differ only in case differ */
+    "{\"type\":\"hello\",\"version\":1,\"Version\":2}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    assert_refused (refused[i], "appears more than once");
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++) {
+    g_autoptr (WstunControl) c = parse_ok (accepted[i]);
+    g_assert_nonnull (c);
+  }
+}
+
+/* U+0000 would end the C string the value becomes, and a raw control
+ * character is not JSON */
+static void
+test_nul_and_controls_in_strings (void)
+{
+  static const char raw_tab[] = "{\"type\":\"hello\",\"version\":1,\"software\":\"a\tb\"}";
+  static const char raw_nl[] = "{\"type\":\"hello\",\"version\":1,\"software\":\"a\nb\"}";
+  g_autoptr (WstunControl) c = NULL;
+
+  assert_refused ("{\"type\":\"hello\",\"version\":1,\"software\":\"a\\u0000b\"}", "U+0000");
+  assert_refused ("{\"type\":\"hello\",\"version\":1,\"x\\u0000\":1}", "U+0000");
+  assert_refused (raw_tab, "control character");
+  assert_refused (raw_nl, "control character");
+  /* escaped, they are fine */
+  c = parse_ok ("{\"type\":\"hello\",\"version\":1,\"software\":\"a\\tb\\u0001\"}");
+  g_assert_cmpstr (c->hello.software, ==, "a\tb\001");
+}
+
+/* what json-glib may accept and strict JSON does not */
+static void
+test_lenient_grammar (void)
+{
+  assert_refused ("{\"type\":\"hello\",\"version\":1 \"software\":\"x\"}", NULL);
+  assert_refused ("{\"type\":\"hello\",\"version\":1,}", NULL);
+  assert_refused ("{\"type\":\"hello\",,\"version\":1}", NULL);
+  assert_refused ("{type:\"hello\",\"version\":1}", NULL);
+  assert_refused ("{\"type\":\"hello\",true:1,\"version\":1}", "member name is not a string");
+  assert_refused ("{\"type\":\"hello\",\"version\":1,\"x\":[1,2,]}", NULL);
+  assert_refused ("{\"type\":\"hello\",\"version\":1]", NULL);
+  assert_refused ("{\"type\":\"hello\",\"version\":1", NULL);
+  assert_refused ("{\"type\":\"hello\",\"version\":\"1}", "not closed");
+  assert_refused ("{\"type\":\"hello\",\"version\":1}\xff", "UTF-8");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -879,5 +1022,9 @@ main (int argc, char **argv)
   g_test_add_func ("/control/refuse/too-deep-hidden", test_too_deep_hidden);
   g_test_add_func ("/control/refuse/too-many-entries", test_too_many_entries);
   g_test_add_func ("/control/refuse/overlong-strings", test_overlong_strings);
+  g_test_add_func ("/control/refuse/limits-on-unknown-members", test_limits_on_unknown_members);
+  g_test_add_func ("/control/refuse/duplicate-members", test_duplicate_members);
+  g_test_add_func ("/control/refuse/nul-and-controls", test_nul_and_controls_in_strings);
+  g_test_add_func ("/control/refuse/lenient-grammar", test_lenient_grammar);
   return g_test_run ();
 }

@@ -772,6 +772,50 @@ test_slow_receiver (Fixture *f, gconstpointer data)
   g_assert_cmpuint (wstun_ws_get_backlog (f->b.peer.ws), ==, 0);
 }
 
+/* PROTOCOL.md 4.1, decision 5(k): the send backlog counts the bytes of
+ * WebSocket frames, headers included, waiting in the relay's queue (what
+ * the socket did not take), plus the frame the packets staged in this
+ * burst would make; not packet bytes. */
+static void
+test_backlog_counts_frame_bytes (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GByteArray) big = packet ("10.99.0.2", "10.99.0.3", 60000, 1);
+  g_autoptr (GByteArray) big_frame = concat (big, NULL);
+  g_autoptr (GByteArray) p = packet ("10.99.0.2", "10.99.0.3", 1000, 2);
+  g_autoptr (GByteArray) twelve = concat (p, p, p, p, p, p, p, p, p, p, p, p, NULL);
+  const WstunRouterCounters *c = wstun_router_get_counters (f->router);
+  guint64 tx_packets, drops, n_bytes;
+  gsize queued;
+  guint n_frames, fills = 0;
+
+  (void) data;
+  /* b never reads: fill its socket until the relay has to queue */
+  while (wstun_ws_get_backlog (f->b.peer.ws) == 0) {
+    g_assert_cmpint (forward (f->router, &f->a, big_frame), ==, WSTUN_FRAME_OK);
+    wstun_router_flush (f->router);
+    g_assert_cmpuint (++fills, <, 1000);
+  }
+  queued = wstun_ws_get_backlog (f->b.peer.ws);
+  tx_packets = c->tx_packets;
+  drops = c->drop_backlog;
+  g_assert_cmpuint (wstun_ws_frame_size (f->b.peer.ws, 10000), ==, 10004);
+
+  /* room for 10000 payload bytes and 2 more: ten packets of 1000 would fit
+   * as packet bytes, but as a frame (4 bytes of header) only nine do */
+  wstun_ws_set_max_backlog (f->b.peer.ws, queued + 10000 + 2);
+  g_assert_cmpint (forward (f->router, &f->a, twelve), ==, WSTUN_FRAME_OK);
+  wstun_router_flush (f->router);
+  g_assert_cmpuint (c->tx_packets - tx_packets, ==, 9);
+  g_assert_cmpuint (c->drop_backlog - drops, ==, 3);
+  g_assert_cmpuint (wstun_ws_get_backlog (f->b.peer.ws), ==, queued + 9000 + 4);
+  g_assert_cmpuint (wstun_ws_get_backlog (f->b.peer.ws), <=,
+                    wstun_ws_get_max_backlog (f->b.peer.ws));
+
+  /* what was counted as sent arrives */
+  g_assert_cmpuint (count_received_packets (&f->b, &n_frames, &n_bytes), ==, c->tx_packets);
+  g_assert_cmpuint (n_bytes, ==, c->tx_bytes);
+}
+
 static void
 test_seed_peer (Fixture *f, gconstpointer data)
 {
@@ -1184,6 +1228,7 @@ main (int argc, char **argv)
   ADD ("/router/batching/one-frame-per-burst", test_batching);
   ADD ("/router/batching/limits", test_batching_limits);
   ADD ("/router/batching/slow-receiver", test_slow_receiver);
+  ADD ("/router/batching/backlog-counts-frame-bytes", test_backlog_counts_frame_bytes);
   ADD ("/router/seed-peer", test_seed_peer);
   ADD ("/router/remove-peer", test_remove_peer);
 #undef ADD

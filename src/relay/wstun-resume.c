@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "wstun-resume.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define RESUME_RANDOM_BYTES 16
+
+static const char base64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+gboolean
+wstun_resume_id_new (char id[WSTUN_RESUME_ID_LEN + 1], GError **error)
+{
+  guint8 raw[RESUME_RANDOM_BYTES + 2] = { 0 }; /* padded to whole 3-byte groups */
+  gsize got = 0, out = 0;
+
+  /* getrandom(), not g_random_*(): GLib's generator is a Mersenne Twister,
+   * whose output can be predicted from enough earlier outputs */
+  while (got < RESUME_RANDOM_BYTES) {
+    ssize_t n = getrandom (raw + got, RESUME_RANDOM_BYTES - got, 0);
+
+    if (n < 0) {
+      int err = errno;
+
+      if (err == EINTR)
+        continue;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+                   _ ("Cannot get random bytes from the kernel: %s"), g_strerror (err));
+      return FALSE;
+    }
+    got += n;
+  }
+  for (gsize i = 0; i < sizeof raw; i += 3) {
+    guint32 v = (guint32) raw[i] << 16 | (guint32) raw[i + 1] << 8 | raw[i + 2];
+
+    for (int k = 3; k >= 0 && out < WSTUN_RESUME_ID_LEN; k--)
+      id[out++] = base64url[(v >> (6 * k)) & 0x3f];
+  }
+  id[WSTUN_RESUME_ID_LEN] = '\0';
+  memset (raw, 0, sizeof raw);
+  return TRUE;
+}
+
+gboolean
+wstun_resume_id_is_valid (const char *id)
+{
+  if (id == NULL || strlen (id) != WSTUN_RESUME_ID_LEN)
+    return FALSE;
+  for (gsize i = 0; i < WSTUN_RESUME_ID_LEN; i++) {
+    if (!g_ascii_isalnum (id[i]) && id[i] != '-' && id[i] != '_')
+      return FALSE;
+  }
+  /* 22 characters carry 132 bits: the last one only 2, its low 4 zero */
+  return strchr ("AQgw", id[WSTUN_RESUME_ID_LEN - 1]) != NULL;
+}
+
+void
+wstun_resume_id_hash (const char *id, guint8 hash[WSTUN_RESUME_HASH_LEN])
+{
+  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize len = WSTUN_RESUME_HASH_LEN;
+
+  g_checksum_update (checksum, (const guchar *) id, strlen (id));
+  g_checksum_get_digest (checksum, hash, &len);
+}
+
+void
+wstun_resume_hash_to_hex (const guint8 hash[WSTUN_RESUME_HASH_LEN],
+                          char hex[2 * WSTUN_RESUME_HASH_LEN + 1])
+{
+  static const char digits[] = "0123456789abcdef";
+
+  for (guint i = 0; i < WSTUN_RESUME_HASH_LEN; i++) {
+    hex[2 * i] = digits[hash[i] >> 4];
+    hex[2 * i + 1] = digits[hash[i] & 0xf];
+  }
+  hex[2 * WSTUN_RESUME_HASH_LEN] = '\0';
+}
+
+gboolean
+wstun_resume_hash_from_hex (const char *hex, guint8 hash[WSTUN_RESUME_HASH_LEN])
+{
+  if (hex == NULL || strlen (hex) != 2 * WSTUN_RESUME_HASH_LEN)
+    return FALSE;
+  for (guint i = 0; i < WSTUN_RESUME_HASH_LEN; i++) {
+    int hi = g_ascii_xdigit_value (hex[2 * i]);
+    int lo = g_ascii_xdigit_value (hex[2 * i + 1]);
+
+    /* one spelling only: lower case, as written */
+    if (hi < 0 || lo < 0 || g_ascii_isupper (hex[2 * i]) || g_ascii_isupper (hex[2 * i + 1]))
+      return FALSE;
+    hash[i] = (guint8) (hi << 4 | lo);
+  }
+  return TRUE;
+}
