@@ -794,25 +794,19 @@ send_hello (WstunConnection *self)
 
 /* ---- an attempt: handshake, hello, config -------------------------------- */
 
-/* Our end and the relay's end of the TCP connection under @stream */
+/* Our end and the relay's end of the TCP connection, for the route check */
 static void
-note_endpoints (WstunConnection *self, GIOStream *stream)
+note_endpoints (WstunConnection *self, WstunHandshake *handshake)
 {
-  g_autoptr (GIOStream) base = NULL;
-  g_autoptr (GSocketAddress) local = NULL;
+  GSocketAddress *local = wstun_handshake_get_local_address (handshake);
+  GSocketAddress *remote = wstun_handshake_get_remote_address (handshake);
 
-  if (G_IS_TLS_CONNECTION (stream))
-    g_object_get (stream, "base-io-stream", &base, NULL);
-  else
-    base = g_object_ref (stream);
-  if (!G_IS_SOCKET_CONNECTION (base))
-    return;
-  local = g_socket_connection_get_local_address (G_SOCKET_CONNECTION (base), NULL);
-  g_clear_object (&self->remote);
-  self->remote = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION (base), NULL);
+  g_clear_object (&self->local_address);
   if (local != NULL && G_IS_INET_SOCKET_ADDRESS (local))
     self->local_address =
       g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+  if (remote != NULL)
+    g_set_object (&self->remote, remote);
 }
 
 static void
@@ -841,7 +835,7 @@ on_handshake_done (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   g_clear_object (&self->cancellable);
   self->handshake = handshake;
-  note_endpoints (self, wstun_handshake_get_stream (handshake));
+  note_endpoints (self, handshake);
   self->ws = wstun_ws_new (wstun_handshake_get_stream (handshake), WSTUN_WS_ROLE_CLIENT);
   wstun_ws_set_max_backlog (self->ws, CLIENT_BACKLOG);
   wstun_ws_start (self->ws, &callbacks, self);

@@ -17,6 +17,8 @@ struct _WstunHandshake {
   SoupSession *session;
   SoupWebsocketConnection *conn; /* did the upgrade; inert once taken over */
   GIOStream *stream;             /* borrowed from conn */
+  GSocketAddress *local;         /* the TCP connection's ends */
+  GSocketAddress *remote;
 };
 
 /* One attempt, the task's data */
@@ -31,6 +33,8 @@ typedef struct {
   char *peer_pin;                  /* pin of the certificate the relay showed */
   gboolean pin_matched;
   char *relay_address;
+  GSocketAddress *local; /* the TCP connection's ends, once made */
+  GSocketAddress *remote;
   WstunFailure failure; /* of the error the task returns */
 } Attempt;
 
@@ -47,6 +51,8 @@ attempt_free (Attempt *a)
   g_clear_object (&a->session);
   g_free (a->peer_pin);
   g_free (a->relay_address);
+  g_clear_object (&a->local);
+  g_clear_object (&a->remote);
   g_free (a);
 }
 
@@ -57,6 +63,20 @@ wstun_handshake_get_stream (WstunHandshake *handshake)
   return handshake->stream;
 }
 
+GSocketAddress *
+wstun_handshake_get_local_address (WstunHandshake *handshake)
+{
+  g_return_val_if_fail (handshake != NULL, NULL);
+  return handshake->local;
+}
+
+GSocketAddress *
+wstun_handshake_get_remote_address (WstunHandshake *handshake)
+{
+  g_return_val_if_fail (handshake != NULL, NULL);
+  return handshake->remote;
+}
+
 void
 wstun_handshake_free (WstunHandshake *handshake)
 {
@@ -64,6 +84,8 @@ wstun_handshake_free (WstunHandshake *handshake)
     return;
   g_clear_object (&handshake->conn);
   g_clear_object (&handshake->session);
+  g_clear_object (&handshake->local);
+  g_clear_object (&handshake->remote);
   g_free (handshake);
 }
 
@@ -189,16 +211,21 @@ on_accept_certificate (SoupMessage *msg, GTlsCertificate *certificate, GTlsCerti
 }
 
 /* RelayAddress: the IP the TCP connection reached (a name may resolve to
- * several; this is the one a host route must keep outside the tunnel) */
+ * several; this is the one a host route must keep outside the tunnel);
+ * and both ends, for the caller's check of the route (libsoup's stream
+ * wraps the socket connection, so they are noted here) */
 static void
-note_relay_address (Attempt *self, GSocketConnection *connection)
+note_endpoints (Attempt *self, GSocketConnection *connection)
 {
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
   g_autofree char *ip = NULL;
 
-  if (G_IS_INET_SOCKET_ADDRESS (remote))
-    ip =
-      g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  g_clear_object (&self->local);
+  g_clear_object (&self->remote);
+  self->local = g_socket_connection_get_local_address (connection, NULL);
+  self->remote = g_socket_connection_get_remote_address (connection, NULL);
+  if (G_IS_INET_SOCKET_ADDRESS (self->remote))
+    ip = g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (self->remote)));
   g_free (self->relay_address);
   self->relay_address = g_steal_pointer (&ip);
 }
@@ -213,7 +240,7 @@ on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connect
 {
   (void) msg;
   if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
-    note_relay_address (self, G_SOCKET_CONNECTION (connection));
+    note_endpoints (self, G_SOCKET_CONNECTION (connection));
   if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && self->pin_sha256 != NULL &&
       G_IS_TLS_CONNECTION (connection))
     g_tls_connection_set_database (G_TLS_CONNECTION (connection), NULL);
@@ -330,6 +357,8 @@ on_websocket_connected (GObject *source, GAsyncResult *result, gpointer user_dat
   }
   handshake->conn = g_steal_pointer (&conn);
   handshake->session = g_object_ref (a->session);
+  handshake->local = g_steal_pointer (&a->local);
+  handshake->remote = g_steal_pointer (&a->remote);
   g_task_return_pointer (task, g_steal_pointer (&handshake), (GDestroyNotify) wstun_handshake_free);
 }
 

@@ -24,6 +24,9 @@ gboolean wstun_handshake_check_url (const char *url, gboolean *tls, GError **err
 typedef struct _WstunHandshake WstunHandshake;
 
 GIOStream *wstun_handshake_get_stream (WstunHandshake *handshake);
+/* The TCP connection's ends (borrowed; NULL if unknown) */
+GSocketAddress *wstun_handshake_get_local_address (WstunHandshake *handshake);
+GSocketAddress *wstun_handshake_get_remote_address (WstunHandshake *handshake);
 void wstun_handshake_free (WstunHandshake *handshake);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WstunHandshake, wstun_handshake_free)
 

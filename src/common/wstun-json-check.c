@@ -302,7 +302,7 @@ check_tokens (Lexer *lx, const char *data, gsize len, GError **error)
 
   for (gsize i = 0; i < len; i++) {
     char c = data[i];
-    gsize n, decoded, end;
+    gsize n, decoded = 0, end = 0; /* set by scan_string (); -O3 cannot tell */
 
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
       continue;

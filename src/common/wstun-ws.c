@@ -75,6 +75,7 @@ struct _WstunWs {
 
   guint keepalive;
   GSource *keepalive_source;
+  GSource *deadline_source; /* armed once the peer is quiet: 3 intervals exactly */
   gint64 last_rx;
   gint64 ping_sent;
   gint64 rtt;
@@ -398,6 +399,7 @@ close_stream (WstunWs *self)
   destroy_source (&self->out_source);
   destroy_source (&self->close_timeout);
   destroy_source (&self->keepalive_source);
+  destroy_source (&self->deadline_source);
   g_clear_pointer (&self->out_buf, g_free);
   self->out_cap = self->out_head = self->out_tail = 0;
   g_clear_pointer (&self->in_buf, g_free);
@@ -815,38 +817,70 @@ on_input (GObject *stream, gpointer user_data)
 
 /* ---- keepalive ------------------------------------------------------- */
 
+/* Nothing came for three intervals: the peer is gone, or only half there */
+static void
+peer_timed_out (WstunWs *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  error = g_error_new (WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT,
+                       _ ("Nothing received from the peer for %u seconds"), 3 * self->keepalive);
+  /* a peer that is only half dead (it reads, but its pongs do not come
+   * through) learns why; one that is gone costs no wait for its answer:
+   * the stream closes now either way (PROTOCOL.md, 5) */
+  if (self->state == STATE_OPEN) {
+    self->close_code = WSTUN_CLOSE_PEER_TIMEOUT;
+    g_free (self->close_reason);
+    self->close_reason = g_strdup ("peer-timeout");
+    if (self->close_error == NULL)
+      self->close_error = g_error_copy (error);
+    send_close_frame (self, WSTUN_CLOSE_PEER_TIMEOUT, "peer-timeout");
+  }
+  wstun_ws_abort (self, error);
+}
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  WstunWs *self = user_data;
+  gint64 deadline = self->last_rx + 3 * (gint64) self->keepalive * G_USEC_PER_SEC;
+
+  g_clear_pointer (&self->deadline_source, g_source_unref);
+  /* something came meanwhile: the ticks go on looking */
+  if (g_get_monotonic_time () >= deadline)
+    peer_timed_out (self);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_keepalive (gpointer user_data)
 {
   WstunWs *self = user_data;
   gint64 now = g_get_monotonic_time ();
+  gint64 interval = (gint64) self->keepalive * G_USEC_PER_SEC;
+  gint64 deadline = self->last_rx + 3 * interval;
   guint8 payload[sizeof (gint64)];
 
-  if (now - self->last_rx > 3 * (gint64) self->keepalive * G_USEC_PER_SEC) {
-    g_autoptr (GError) error = NULL;
-
-    error = g_error_new (WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT,
-                         _ ("Nothing received from the peer for %u seconds"), 3 * self->keepalive);
-    /* a peer that is only half dead (it reads, but its pongs do not come
-     * through) learns why; one that is gone costs no wait for its answer:
-     * the stream closes now either way (PROTOCOL.md, 5) */
-    if (self->state == STATE_OPEN) {
-      self->close_code = WSTUN_CLOSE_PEER_TIMEOUT;
-      g_free (self->close_reason);
-      self->close_reason = g_strdup ("peer-timeout");
-      if (self->close_error == NULL)
-        self->close_error = g_error_copy (error);
-      send_close_frame (self, WSTUN_CLOSE_PEER_TIMEOUT, "peer-timeout");
-    }
-    wstun_ws_abort (self, error);
+  if (now >= deadline) {
+    g_clear_pointer (&self->keepalive_source, g_source_unref);
+    peer_timed_out (self);
     return G_SOURCE_REMOVE;
+  }
+  /* The ticks come every interval (on whole seconds), so the first one
+   * after the deadline could be almost an interval late; once the peer
+   * has been quiet for an interval and a half, a one-shot timer ends it at
+   * three intervals exactly (PROTOCOL.md, 5: "within three intervals"). A
+   * peer that answers pings is never that quiet: no extra timer. */
+  if (now - self->last_rx > interval + interval / 2 && self->deadline_source == NULL) {
+    self->deadline_source = g_timeout_source_new ((deadline - now) / 1000 + 1);
+    g_source_set_callback (self->deadline_source, on_deadline, self, NULL);
+    g_source_attach (self->deadline_source, g_main_context_get_thread_default ());
   }
   if (self->state != STATE_OPEN)
     return G_SOURCE_CONTINUE;
   /* an idle connection gives back its input buffer (up to a frame's size),
    * so a relay's memory follows its active clients, not all of them */
-  if (self->in_start == self->in_end &&
-      now - self->last_rx >= (gint64) self->keepalive * G_USEC_PER_SEC) {
+  if (self->in_start == self->in_end && now - self->last_rx >= interval) {
     g_clear_pointer (&self->in_buf, g_free);
     self->in_cap = self->in_start = self->in_end = self->in_need = 0;
   }
@@ -863,6 +897,7 @@ wstun_ws_set_keepalive (WstunWs *self, guint seconds)
 
   self->keepalive = seconds;
   destroy_source (&self->keepalive_source);
+  destroy_source (&self->deadline_source);
   if (seconds == 0 || self->state >= STATE_FLUSHING)
     return;
   self->keepalive_source = g_timeout_source_new_seconds (seconds);
@@ -978,6 +1013,7 @@ wstun_ws_dispose (GObject *object)
   destroy_source (&self->out_source);
   destroy_source (&self->close_timeout);
   destroy_source (&self->keepalive_source);
+  destroy_source (&self->deadline_source);
   if (self->stream != NULL && !g_io_stream_is_closed (self->stream))
     g_io_stream_close (self->stream, NULL, NULL);
   G_OBJECT_CLASS (wstun_ws_parent_class)->dispose (object);

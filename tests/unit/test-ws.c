@@ -1464,6 +1464,45 @@ test_raw_peer_eof (void)
   }
 }
 
+/* A silent peer (it never answers our pings) is given up on three
+ * keepalive intervals after the last thing it sent: not before, and not
+ * at the next whole-second tick after that (up to an interval late); it
+ * is told why with close 4504 (PROTOCOL.md, 5). */
+static void
+test_raw_keepalive_deadline (void)
+{
+  Raw *r = raw_new (WSTUN_WS_ROLE_SERVER);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_autoptr (GByteArray) got = g_byte_array_new ();
+  gint64 t0, elapsed;
+  guint pings = 0;
+  guint8 b0;
+
+  wstun_ws_set_keepalive (r->ours.ws, 1);
+  /* half an interval off the ticks, the last word: the three intervals
+   * start here */
+  spin (500);
+  append_frame (out, 0x81, FALSE, "last", 4);
+  raw_write_array (r, out);
+  WAIT_FOR (r->ours.messages->len == 1);
+  t0 = g_get_monotonic_time ();
+  WAIT_FOR (r->ours.closed > 0);
+  elapsed = g_get_monotonic_time () - t0;
+  g_test_message ("given up %" G_GINT64_FORMAT " ms after the last frame", elapsed / 1000);
+  g_assert_cmpint (elapsed, >=, 2900 * 1000);
+  g_assert_cmpint (elapsed, <=, 3250 * 1000);
+  g_assert_cmpuint (r->ours.close_code, ==, 4504);
+  g_assert_error (r->ours.close_error, WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT);
+  /* pings, one an interval, then the close frame */
+  while ((b0 = raw_read_frame (r, got)) == 0x89)
+    pings++;
+  g_assert_cmphex (b0, ==, 0x88);
+  g_assert_cmpuint ((got->data[0] << 8) | got->data[1], ==, 4504);
+  g_assert_cmpuint (pings, >=, 3);
+  g_assert_cmpuint (pings, <=, 4);
+  raw_free (r);
+}
+
 /* Our client role against raw server bytes: it masks what it sends, and
  * fails a masked frame from the server. */
 static void
@@ -1672,6 +1711,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ws/raw/byte-by-byte", test_raw_byte_by_byte);
   g_test_add_func ("/ws/raw/many-frames", test_raw_many_frames);
   g_test_add_func ("/ws/raw/peer-eof", test_raw_peer_eof);
+  g_test_add_func ("/ws/raw/keepalive-deadline", test_raw_keepalive_deadline);
   g_test_add_func ("/ws/raw/client", test_raw_client);
   g_test_add_func ("/ws/raw/fail-linger-timeout", test_raw_fail_linger_timeout);
 
