@@ -63,6 +63,7 @@ struct _WstunConnection {
   guint attempt;            /* since the session was lost */
   gint64 restarting_till;   /* monotonic: the relay said it is restarting */
   gboolean retry_now;       /* the network changed: no pause */
+  guint retry_after;        /* seconds the relay asked for (HTTP 503); 0: none */
   GInetAddress *lost_route; /* route_source() when it was lost; NULL: none */
   char *resume;             /* resume id from the relay's last config */
   gboolean ask_addresses;   /* wish for the previous addresses */
@@ -295,6 +296,10 @@ schedule_retry (WstunConnection *self)
 {
   gboolean restarting = g_get_monotonic_time () < self->restarting_till;
   guint delay = wstun_connection_retry_delay (self->attempt, restarting, g_random_double ());
+
+  /* a busy relay said how long to wait: at least that (PROTOCOL.md, 2) */
+  delay = MAX (delay, self->retry_after * 1000);
+  self->retry_after = 0;
 
   destroy_source (&self->retry_source);
   if (self->retry_now) {
@@ -822,14 +827,16 @@ on_handshake_done (GObject *source, GAsyncResult *result, gpointer user_data)
   };
   WstunHandshake *handshake;
   WstunFailure failure;
+  guint retry_after = 0;
 
   (void) source;
-  handshake = wstun_handshake_finish (result, &relay_address, &failure, &error);
+  handshake = wstun_handshake_finish (result, &relay_address, &failure, &retry_after, &error);
   if (handshake == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (relay_address != NULL)
     set_string (self, &self->relay_address, relay_address, props[PROP_RELAY_ADDRESS]);
   if (handshake == NULL) {
+    self->retry_after = retry_after;
     lost (self, failure, error->message);
     return;
   }
@@ -878,6 +885,7 @@ wstun_connection_start (WstunConnection *self)
 
   self->stopping = FALSE;
   self->attempt = 0;
+  self->retry_after = 0;
   self->restarting_till = 0;
   self->reconnects = 0;
   self->ask_addresses = TRUE;

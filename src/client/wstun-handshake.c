@@ -36,6 +36,7 @@ typedef struct {
   GSocketAddress *local; /* the TCP connection's ends, once made */
   GSocketAddress *remote;
   WstunFailure failure; /* of the error the task returns */
+  guint retry_after;    /* seconds a busy relay asked for (HTTP 503, 429) */
 } Attempt;
 
 static void
@@ -130,6 +131,21 @@ is_unreachable (const GError *error)
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND);
 }
 
+/* Retry-After in delta-seconds (RFC 9110 10.2.3); an HTTP date, junk or
+ * nothing is 0. At most an hour: a relay does not park its clients for
+ * longer by a header. */
+static guint
+retry_after_seconds (SoupMessage *msg)
+{
+  const char *value =
+    soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
+  guint64 seconds = 0;
+
+  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &seconds, NULL))
+    return 0;
+  return MIN (seconds, 3600);
+}
+
 static char *
 describe_handshake_error (Attempt *self, const GError *error, WstunFailure *failure)
 {
@@ -154,6 +170,8 @@ describe_handshake_error (Attempt *self, const GError *error, WstunFailure *fail
                  : WSTUN_FAILURE_TLS_EXPIRED;
     return g_strdup_printf (_ ("The relay's TLS certificate was refused: %s"), why);
   }
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE || status == 429)
+    self->retry_after = retry_after_seconds (self->msg);
   switch (status) {
   case SOUP_STATUS_UNAUTHORIZED:
     *failure = WSTUN_FAILURE_AUTH_FAILED;
@@ -405,7 +423,7 @@ wstun_handshake_async (const char *url, const char *token, GTlsDatabase *ca_data
 
 WstunHandshake *
 wstun_handshake_finish (GAsyncResult *result, char **relay_address, WstunFailure *failure,
-                        GError **error)
+                        guint *retry_after, GError **error)
 {
   Attempt *a;
   WstunHandshake *handshake;
@@ -418,6 +436,8 @@ wstun_handshake_finish (GAsyncResult *result, char **relay_address, WstunFailure
   handshake = g_task_propagate_pointer (G_TASK (result), error);
   if (failure != NULL)
     *failure = handshake != NULL ? WSTUN_FAILURE_NONE : a->failure;
+  if (retry_after != NULL)
+    *retry_after = handshake != NULL ? 0 : a->retry_after;
   return handshake;
 }
 

@@ -39,8 +39,10 @@ void wstun_handshake_async (const char *url, const char *token, GTlsDatabase *ca
                             GAsyncReadyCallback callback, gpointer user_data);
 /* The result, or NULL with @error and @failure set (G_IO_ERROR_CANCELLED
  * when cancelled). @relay_address (optional) is the IP address the TCP
- * connection reached, when it got that far, else NULL. */
+ * connection reached, when it got that far, else NULL. @retry_after
+ * (optional) is how many seconds a busy relay asked to wait (its HTTP
+ * 503's or 429's Retry-After, at most 3600), else 0. */
 WstunHandshake *wstun_handshake_finish (GAsyncResult *result, char **relay_address,
-                                        WstunFailure *failure, GError **error);
+                                        WstunFailure *failure, guint *retry_after, GError **error);
 
 G_END_DECLS

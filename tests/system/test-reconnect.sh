@@ -16,7 +16,9 @@
 #    relay closes it within 3 keepalive intervals and keeps its lease for
 #    the grace period only; the client notices too, and once the path is
 #    back it gets the same address again;
-# 5. client 3's token revoked while it reconnects: it fails with
+# 5. a busy relay (HTTP 503 with Retry-After): the clients wait as long as
+#    it asks;
+# 6. client 3's token revoked while it reconnects: it fails with
 #    auth-failed instead of retrying forever.
 source "$(dirname "$0")/lib.sh"
 
@@ -154,9 +156,26 @@ wst_wait 5 reaches 2 "${A4[1]}" || wst_fail "ping 2 -> 1 after the cut"
 same_device 2 || wst_fail "client 2 came back with another address"
 wst_log "silent cut: relay closed it in $((t1 - t0)) ms, freed its lease $((t2 - t1)) ms later"
 
-# 5. a token revoked while reconnecting -------------------------------------
+# 5. a busy relay (HTTP 503, Retry-After: 3): waited for, not hammered ------
 wst_stop relay
 wst_wait 5 wst_state_is "$c3" reconnecting || wst_fail "client 3 is $(wst_state "$c3"), not reconnecting"
+wst_bg busy "$(wst_ns relay)" "$WST_PYTHON" "$WST_TOOLS/busy-relay.py" --host "$WST_RELAY_IP" \
+  --port "${WST_RELAY_URL##*:}" --retry-after 3 --seconds 30
+wst_wait 10 wst_listening "$(wst_ns relay)" "${WST_RELAY_URL##*:}" || wst_fail "the busy relay did not start"
+busy() { [ "$(count busy request)" -ge "$1" ]; }
+wst_wait 10 busy 6 || wst_fail "the clients did not reach the busy relay"
+# each client asks again 3 s after each 503 at the soonest
+for i in 1 2; do
+  wst_log_has "client$i" 'HTTP 503' || wst_fail "client $i did not report the busy relay"
+  awk '/HTTP 503/ { busy = 1; next } busy && /reconnecting in/ {
+         split($0, a, "reconnecting in "); split(a[2], b, " "); if (b[1] + 0 < 3) exit 1; busy = 0 }' \
+    "$(wst_logfile "client$i")" || wst_fail "client $i did not wait the 3 s the busy relay asked for"
+done
+kill -TERM "$(wst_pid busy)"
+wait "$(wst_pid busy)" 2>/dev/null
+wst_log "busy relay: $(count busy request) requests from 3 clients in about 6 s"
+
+# 6. a token revoked while reconnecting -------------------------------------
 "$RELAY_BIN" --tokens "$WST_TOKENS" token remove three 2>>"$WST_LOGDIR/tokens.log" || wst_fail "token remove failed"
 wst_relay "${RELAY_ARGS[@]}"
 wst_wait 10 wst_state_is "$c3" failed || wst_fail "client 3 is $(wst_state "$c3"), not failed, with its token revoked"
@@ -173,4 +192,4 @@ wst_sanitizers_clean
 wst_stop client1
 wst_stop client2
 wst_no_sanitizer_reports client1 client2
-wst_pass "reconnection: kill -9 and SIGTERM on the relay, a link down, a silent cut, a revoked token"
+wst_pass "reconnection: kill -9 and SIGTERM on the relay, a link down, a silent cut, a busy relay, a revoked token"
