@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdlib.h>
 
+#include "wstun-fd-limit.h"
 #include "wstun-metrics.h"
 #include "wstun-relay.h"
 #include "wstun-token-cmd.h"
@@ -238,6 +239,19 @@ main (int argc, char **argv)
     config.resume_grace = resume_grace;
   if (seed_compat)
     config.seed_compat = TRUE;
+  {
+    guint64 limit = 0;
+    guint fit = wstun_fd_limit_fit_clients (config.max_clients, config.max_pending, &limit);
+
+    if (fit < config.max_clients) {
+      /* a log line, as the relay's others: for its operator, in English */
+      g_warning ("the file descriptor limit (%" G_GUINT64_FORMAT ") is too low for "
+                 "--max-clients %u next to --max-pending %u: taking at most %u clients "
+                 "(raise the limit, e.g. LimitNOFILE= in the service unit)",
+                 limit, config.max_clients, config.max_pending, fit);
+      config.max_clients = fit;
+    }
+  }
 
   relay = wstun_relay_new (&config, &error);
   wstun_relay_config_clear (&config);
