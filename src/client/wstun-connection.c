@@ -10,6 +10,7 @@
 #include "wstun-control.h"
 #include "wstun-error.h"
 #include "wstun-handshake.h"
+#include "wstun-log.h"
 #include "wstun-netlink.h"
 #include "wstun-pin.h"
 #include "wstun-printable.h"
@@ -210,6 +211,38 @@ add_timeout (guint msec, GSourceFunc func, gpointer data)
   return source;
 }
 
+/* The connection's log lines (prefixed with the URL), with fields for the
+ * journal: WSTUN_EVENT (connected, lost, reconnecting, reconnected,
+ * failed, disconnected), WSTUN_RELAY (the URL), WSTUN_INTERFACE and
+ * WSTUN_ADDRESS (the tunnel addresses, ", " between them) */
+static void G_GNUC_PRINTF (4, 5) log_event (WstunConnection *self, GLogLevelFlags level,
+                                            const char *event, const char *format, ...)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *addresses = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (self->address4 != NULL || self->address6 != NULL)
+    addresses = g_strjoin (self->address4 != NULL && self->address6 != NULL ? ", " : "",
+                           self->address4 != NULL ? self->address4 : "",
+                           self->address6 != NULL ? self->address6 : "", NULL);
+  message = g_strdup_printf ("%s: %s", self->url, text);
+  {
+    const GLogField fields[] = {
+      { "WSTUN_EVENT", event, -1 },
+      { "WSTUN_RELAY", self->url, -1 },
+      { "WSTUN_INTERFACE", self->interface, -1 },
+      { "WSTUN_ADDRESS", addresses, -1 },
+    };
+
+    wstun_log_structured (level, G_LOG_DOMAIN, fields, G_N_ELEMENTS (fields), message);
+  }
+}
+
 /* ---- ending ------------------------------------------------------------ */
 
 /* The relay connection or the attempt at one goes; the device stays. */
@@ -269,7 +302,7 @@ set_disconnected (WstunConnection *self)
 static void
 fail (WstunConnection *self, WstunFailure failure, const char *message)
 {
-  g_warning ("%s: %s", self->url, message);
+  log_event (self, G_LOG_LEVEL_WARNING, "failed", "%s", message);
   set_last_error (self, failure, message);
   if (self->stopping) {
     set_disconnected (self);
@@ -305,12 +338,12 @@ schedule_retry (WstunConnection *self)
   if (self->retry_now) {
     self->retry_now = FALSE;
     self->attempt = 0;
-    g_message ("%s: reconnecting now", self->url);
+    log_event (self, G_LOG_LEVEL_MESSAGE, "reconnecting", "reconnecting now");
     begin_attempt (self);
     return;
   }
-  g_message ("%s: reconnecting in %u.%03u s (attempt %u)", self->url, delay / 1000, delay % 1000,
-             self->attempt + 1);
+  log_event (self, G_LOG_LEVEL_MESSAGE, "reconnecting", "reconnecting in %u.%03u s (attempt %u)",
+             delay / 1000, delay % 1000, self->attempt + 1);
   self->attempt++;
   self->retry_source = add_timeout (delay, on_retry, self);
 }
@@ -344,7 +377,7 @@ lost (WstunConnection *self, WstunFailure failure, const char *message)
     fail (self, failure, message);
     return;
   }
-  g_warning ("%s: %s", self->url, message);
+  log_event (self, G_LOG_LEVEL_WARNING, "lost", "%s", message);
   drop_relay (self);
   if (self->state != WSTUN_CONNECTION_STATE_RECONNECTING) {
     g_clear_object (&self->lost_route);
@@ -415,7 +448,7 @@ on_network_settled (gpointer user_data)
     self->lost_route = g_steal_pointer (&source);
     /* try it now, with a fresh backoff; an attempt under way may be stuck
      * on the old route */
-    g_message ("%s: the network changed; reconnecting now", self->url);
+    log_event (self, G_LOG_LEVEL_MESSAGE, "reconnecting", "the network changed; reconnecting now");
     self->attempt = 0;
     drop_relay (self);
     destroy_source (&self->retry_source);
@@ -605,14 +638,15 @@ apply_config (WstunConnection *self, const WstunConfig *config)
   set_last_error (self, WSTUN_FAILURE_NONE, NULL);
   if (resumed) {
     self->reconnects++;
-    g_message ("%s: reconnected on %s as %s%s%s%s", self->url, self->interface,
-               self->address4 ? self->address4 : "", self->address4 && self->address6 ? " " : "",
-               self->address6 ? self->address6 : "",
+    log_event (self, G_LOG_LEVEL_MESSAGE, "reconnected", "reconnected on %s as %s%s%s%s",
+               self->interface, self->address4 ? self->address4 : "",
+               self->address4 && self->address6 ? " " : "", self->address6 ? self->address6 : "",
                same ? "" : " (the relay gave another configuration)");
   } else {
-    g_message ("%s: connected on %s as %s%s%s, MTU %u", self->url, self->interface,
-               self->address4 ? self->address4 : "", self->address4 && self->address6 ? " " : "",
-               self->address6 ? self->address6 : "", self->mtu);
+    log_event (self, G_LOG_LEVEL_MESSAGE, "connected", "connected on %s as %s%s%s, MTU %u",
+               self->interface, self->address4 ? self->address4 : "",
+               self->address4 && self->address6 ? " " : "", self->address6 ? self->address6 : "",
+               self->mtu);
   }
   set_state (self, WSTUN_CONNECTION_STATE_CONNECTED);
 }
@@ -761,7 +795,7 @@ on_ws_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error
 
   (void) ws;
   if (self->stopping) {
-    g_message ("%s: disconnected", self->url);
+    log_event (self, G_LOG_LEVEL_MESSAGE, "disconnected", "disconnected");
     set_disconnected (self);
     return;
   }

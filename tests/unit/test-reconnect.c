@@ -94,6 +94,61 @@ test_names (void)
                      klass->values[i].value_nick);
 }
 
+/* The connection's log lines carry journal fields: a first attempt that
+ * cannot reach the relay logs event "failed" with the relay's URL. */
+typedef struct {
+  GPtrArray *events; /* WSTUN_EVENT values */
+  GPtrArray *relays; /* WSTUN_RELAY values */
+} Captured;
+
+static GLogWriterOutput
+capture (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  Captured *c = user_data;
+
+  (void) level;
+  for (gsize i = 0; i < n_fields; i++) {
+    if (g_str_equal (fields[i].key, "WSTUN_EVENT"))
+      g_ptr_array_add (c->events, g_strdup (fields[i].value));
+    if (g_str_equal (fields[i].key, "WSTUN_RELAY"))
+      g_ptr_array_add (c->relays, g_strdup (fields[i].value));
+  }
+  return G_LOG_WRITER_HANDLED;
+}
+
+static void
+test_log_fields (void)
+{
+  Captured c = { g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr (WstunConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  if (g_test_subprocess ()) {
+    /* port 1 on loopback: refused at once */
+    connection = wstun_connection_new ("ws://127.0.0.1:1/", &error);
+    g_assert_no_error (error);
+    g_log_set_writer_func (capture, &c, NULL);
+    wstun_connection_start (connection);
+    while (wstun_connection_get_state (connection) != WSTUN_CONNECTION_STATE_FAILED &&
+           g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpint (wstun_connection_get_state (connection), ==, WSTUN_CONNECTION_STATE_FAILED);
+    g_assert_cmpint (wstun_connection_get_failure (connection), ==, WSTUN_FAILURE_UNREACHABLE);
+    g_assert_cmpuint (c.events->len, ==, 1);
+    g_assert_cmpstr (g_ptr_array_index (c.events, 0), ==, "failed");
+    g_assert_cmpstr (g_ptr_array_index (c.relays, 0), ==, "ws://127.0.0.1:1/");
+    g_ptr_array_unref (c.events);
+    g_ptr_array_unref (c.relays);
+    return;
+  }
+  /* the writer can be set once per process */
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_ptr_array_unref (c.events);
+  g_ptr_array_unref (c.relays);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -102,5 +157,6 @@ main (int argc, char **argv)
   g_test_add_func ("/reconnect/backoff/restarting", test_backoff_restarting);
   g_test_add_func ("/reconnect/transient", test_transient);
   g_test_add_func ("/reconnect/names", test_names);
+  g_test_add_func ("/reconnect/log-fields", test_log_fields);
   return g_test_run ();
 }
