@@ -8,8 +8,9 @@
 # off silently (its bridge port) until both sides' keepalives give up,
 # and client 2's link down and up. After each minute it samples the
 # relay's and both wstunds' resident memory and open file descriptors.
-# Passes when, from minute 2 to the end, no fd count grew and no RSS grew
-# by more than 1 MB, and every minute's traffic got through.
+# Passes when every minute's traffic got through and, from minute 2 (or
+# the first after it that ended with the same event as the last) to the
+# end, no fd count grew and no RSS grew by more than 1 MB.
 # usage: tests/bench/soak.sh [MINUTES] [RATE]
 set -u
 MINUTES=${1:-30}
@@ -67,13 +68,18 @@ print("%.3f %.1f" % (e["lost_percent"], e["bits_per_second"] / 1e6))') || out="-
     "${W2[m]}/${F3[m]}" $out
 done
 ok=1
-if [ "$MINUTES" -ge 3 ]; then
+# the last minute against the first from minute 2 on that ended with the
+# same event (a relay still closing a flapped client's old socket holds
+# one more descriptor for a moment)
+m0=2
+while [ $((m0 % 3)) != $((MINUTES % 3)) ]; do m0=$((m0 + 1)); done
+if [ "$MINUTES" -gt "$m0" ]; then
   for v in R W1 W2; do
-    eval "first=\${$v[2]} last=\${$v[$MINUTES]}"
+    eval "first=\${$v[$m0]} last=\${$v[$MINUTES]}"
     [ $((last - first)) -le 1024 ] || { echo "FAIL: $v RSS grew from $first to $last kB"; ok=0; }
   done
   for v in F1 F2 F3; do
-    eval "first=\${$v[2]} last=\${$v[$MINUTES]}"
+    eval "first=\${$v[$m0]} last=\${$v[$MINUTES]}"
     [ "$last" -le "$first" ] || { echo "FAIL: $v fds grew from $first to $last"; ok=0; }
   done
 fi
