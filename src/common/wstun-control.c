@@ -12,18 +12,6 @@
 #include "wstun-error.h"
 #include "wstun-json-check.h"
 
-static gboolean G_GNUC_PRINTF (2, 3) bad (GError **error, const char *format, ...)
-{
-  va_list args;
-  g_autofree char *msg = NULL;
-
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, WSTUN_ERROR, WSTUN_ERROR_PROTOCOL, msg);
-  return FALSE;
-}
-
 static gboolean
 get_string (JsonObject *obj, const char *name, gboolean required, char **out, GError **error)
 {
@@ -32,18 +20,18 @@ get_string (JsonObject *obj, const char *name, gboolean required, char **out, GE
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node)) {
     if (required)
-      return bad (error, _ ("Field “%s” is missing"), name);
+      return wstun_protocol_error (error, _ ("Field “%s” is missing"), name);
     return TRUE;
   }
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return bad (error, _ ("Field “%s” must be a string"), name);
+    return wstun_protocol_error (error, _ ("Field “%s” must be a string"), name);
   value = json_node_get_string (node);
   if (strlen (value) > WSTUN_CONTROL_MAX_STRING)
-    return bad (error, _ ("Field “%s” is too long"), name);
+    return wstun_protocol_error (error, _ ("Field “%s” is too long"), name);
   /* json-glib turns a lone surrogate escape ("\ud800") into bytes that
    * are not UTF-8; such strings would poison logs, D-Bus and later JSON */
   if (!g_utf8_validate (value, -1, NULL))
-    return bad (error, _ ("Field “%s” is not valid UTF-8"), name);
+    return wstun_protocol_error (error, _ ("Field “%s” is not valid UTF-8"), name);
   *out = g_strdup (value);
   return TRUE;
 }
@@ -57,14 +45,15 @@ get_uint (JsonObject *obj, const char *name, gboolean required, guint min, guint
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node)) {
     if (required)
-      return bad (error, _ ("Field “%s” is missing"), name);
+      return wstun_protocol_error (error, _ ("Field “%s” is missing"), name);
     return TRUE;
   }
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return bad (error, _ ("Field “%s” must be an integer"), name);
+    return wstun_protocol_error (error, _ ("Field “%s” must be an integer"), name);
   value = json_node_get_int (node);
   if (value < min || value > max)
-    return bad (error, _ ("Field “%s” is out of range (%u to %u)"), name, min, max);
+    return wstun_protocol_error (error, _ ("Field “%s” is out of range (%u to %u)"), name, min,
+                                 max);
   *out = (guint) value;
   return TRUE;
 }
@@ -82,20 +71,21 @@ get_strv (JsonObject *obj, const char *name, GStrv *out, GError **error)
     return TRUE;
   }
   if (!JSON_NODE_HOLDS_ARRAY (node))
-    return bad (error, _ ("Field “%s” must be an array of strings"), name);
+    return wstun_protocol_error (error, _ ("Field “%s” must be an array of strings"), name);
   array = json_node_get_array (node);
   n = json_array_get_length (array);
   if (n > WSTUN_CONTROL_MAX_LIST)
-    return bad (error, _ ("Field “%s” has more than %d entries"), name, WSTUN_CONTROL_MAX_LIST);
+    return wstun_protocol_error (error, _ ("Field “%s” has more than %d entries"), name,
+                                 WSTUN_CONTROL_MAX_LIST);
   for (guint i = 0; i < n; i++) {
     JsonNode *item = json_array_get_element (array, i);
 
     if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
-      return bad (error, _ ("Field “%s” must be an array of strings"), name);
+      return wstun_protocol_error (error, _ ("Field “%s” must be an array of strings"), name);
     if (strlen (json_node_get_string (item)) > WSTUN_CONTROL_MAX_STRING)
-      return bad (error, _ ("An entry of “%s” is too long"), name);
+      return wstun_protocol_error (error, _ ("An entry of “%s” is too long"), name);
     if (!g_utf8_validate (json_node_get_string (item), -1, NULL))
-      return bad (error, _ ("An entry of “%s” is not valid UTF-8"), name);
+      return wstun_protocol_error (error, _ ("An entry of “%s” is not valid UTF-8"), name);
     g_strv_builder_add (builder, json_node_get_string (item));
   }
   *out = g_strv_builder_end (builder);
@@ -122,13 +112,17 @@ check_address (char **value, int family, const char *name, gboolean cidr, GError
    * gender and so in what goes before them */
   if (!ok || (family != 0 && prefix.addr.family != family)) {
     if (family == AF_INET)
-      return cidr ? bad (error, _ ("Field “%s” is not a valid IPv4 CIDR prefix"), name)
-                  : bad (error, _ ("Field “%s” is not a valid IPv4 address"), name);
+      return cidr
+               ? wstun_protocol_error (error, _ ("Field “%s” is not a valid IPv4 CIDR prefix"),
+                                       name)
+               : wstun_protocol_error (error, _ ("Field “%s” is not a valid IPv4 address"), name);
     if (family == AF_INET6)
-      return cidr ? bad (error, _ ("Field “%s” is not a valid IPv6 CIDR prefix"), name)
-                  : bad (error, _ ("Field “%s” is not a valid IPv6 address"), name);
-    return cidr ? bad (error, _ ("Field “%s” is not a valid CIDR prefix"), name)
-                : bad (error, _ ("Field “%s” is not a valid IP address"), name);
+      return cidr
+               ? wstun_protocol_error (error, _ ("Field “%s” is not a valid IPv6 CIDR prefix"),
+                                       name)
+               : wstun_protocol_error (error, _ ("Field “%s” is not a valid IPv6 address"), name);
+    return cidr ? wstun_protocol_error (error, _ ("Field “%s” is not a valid CIDR prefix"), name)
+                : wstun_protocol_error (error, _ ("Field “%s” is not a valid IP address"), name);
   }
   g_free (*value);
   *value = g_strdup (cidr ? wstun_prefix_to_string (&prefix, buf)
@@ -162,13 +156,13 @@ parse_config (JsonObject *obj, WstunConfig *config, GError **error)
       !get_uint (obj, "keepalive", FALSE, 0, 3600, &config->keepalive, error))
     return FALSE;
   if (config->address4 == NULL && config->address6 == NULL)
-    return bad (error, _ ("Config assigns neither an IPv4 nor an IPv6 address"));
+    return wstun_protocol_error (error, _ ("Config assigns neither an IPv4 nor an IPv6 address"));
   if (!check_address (&config->address4, AF_INET, "address4", TRUE, error) ||
       !check_address (&config->address6, AF_INET6, "address6", TRUE, error))
     return FALSE;
   if (config->address6 != NULL && config->mtu < WSTUN_MTU_MIN_IPV6)
-    return bad (error, _ ("MTU %u is below the IPv6 minimum of %d"), config->mtu,
-                WSTUN_MTU_MIN_IPV6);
+    return wstun_protocol_error (error, _ ("MTU %u is below the IPv6 minimum of %d"), config->mtu,
+                                 WSTUN_MTU_MIN_IPV6);
   for (guint i = 0; config->routes[i] != NULL; i++) {
     if (!check_address (&config->routes[i], 0, "routes", TRUE, error))
       return FALSE;
@@ -206,12 +200,13 @@ wstun_control_parse (const char *data, gsize len, GError **error)
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
   if (len > WSTUN_CONTROL_MAX_SIZE) {
-    bad (error, _ ("Control message larger than %d bytes"), WSTUN_CONTROL_MAX_SIZE);
+    wstun_protocol_error (error, _ ("Control message larger than %d bytes"),
+                          WSTUN_CONTROL_MAX_SIZE);
     return NULL;
   }
   /* json-glib refuses a NULL buffer with a critical, even for length 0 */
   if (len == 0) {
-    bad (error, _ ("Control message is empty"));
+    wstun_protocol_error (error, _ ("Control message is empty"));
     return NULL;
   }
   if (!wstun_json_check (data, len, &limits, error)) {
@@ -221,12 +216,12 @@ wstun_control_parse (const char *data, gsize len, GError **error)
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, len, &local_error)) {
-    bad (error, _ ("Control message is not valid JSON: %s"), local_error->message);
+    wstun_protocol_error (error, _ ("Control message is not valid JSON: %s"), local_error->message);
     return NULL;
   }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
-    bad (error, _ ("Control message is not a JSON object"));
+    wstun_protocol_error (error, _ ("Control message is not a JSON object"));
     return NULL;
   }
   obj = json_node_get_object (root);

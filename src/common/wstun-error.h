@@ -31,4 +31,8 @@ typedef enum {
   WSTUN_ERROR_LIMIT_EXCEEDED,
 } WstunError;
 
+/* Sets WSTUN_ERROR_PROTOCOL with the message made from @format; returns
+ * FALSE, for the parsers' "return wstun_protocol_error (...)". */
+gboolean wstun_protocol_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
 G_END_DECLS

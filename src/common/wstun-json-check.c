@@ -28,18 +28,6 @@ level_clear (Level *level)
   g_clear_pointer (&level->member, g_free);
 }
 
-static gboolean G_GNUC_PRINTF (2, 3) fail (GError **error, const char *format, ...)
-{
-  va_list args;
-  g_autofree char *msg = NULL;
-
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, WSTUN_ERROR, WSTUN_ERROR_PROTOCOL, msg);
-  return FALSE;
-}
-
 static gboolean
 hex4 (const char *p, gsize avail, guint *out)
 {
@@ -111,8 +99,8 @@ scan_string (const char *data, gsize len, gsize start, gsize *end, gsize *decode
       return TRUE;
     }
     if ((guchar) c < 0x20)
-      return fail (error, _ ("not valid JSON: a control character in a string at byte %zu"),
-                   (size_t) i);
+      return wstun_protocol_error (
+        error, _ ("not valid JSON: a control character in a string at byte %zu"), (size_t) i);
     if (c == '\\') {
       gunichar ch = 0;
       gsize k = escape_decode (data + i, len - i, &ch);
@@ -120,10 +108,10 @@ scan_string (const char *data, gsize len, gsize start, gsize *end, gsize *decode
       gint m;
 
       if (k == 0)
-        return fail (error, _ ("not valid JSON: bad escape in a string"));
+        return wstun_protocol_error (error, _ ("not valid JSON: bad escape in a string"));
       /* a C string ends at U+0000: what follows would vanish in silence */
       if (ch == 0)
-        return fail (error, _ ("a string holds the character U+0000"));
+        return wstun_protocol_error (error, _ ("a string holds the character U+0000"));
       m = g_unichar_to_utf8 (ch, utf8);
       n += m;
       if (out != NULL)
@@ -135,7 +123,7 @@ scan_string (const char *data, gsize len, gsize start, gsize *end, gsize *decode
     if (out != NULL)
       g_string_append_c (out, c);
   }
-  return fail (error, _ ("not valid JSON: a string is not closed"));
+  return wstun_protocol_error (error, _ ("not valid JSON: a string is not closed"));
 }
 
 static gsize
@@ -220,15 +208,15 @@ count_value (Level *stack, guint depth, const WstunJsonLimits *limits, gsize at,
 
   if (top->object) {
     if (top->expect_name)
-      return fail (error, _ ("not valid JSON: a member name is not a string at byte %zu"),
-                   (size_t) at);
+      return wstun_protocol_error (
+        error, _ ("not valid JSON: a member name is not a string at byte %zu"), (size_t) at);
     return TRUE;
   }
   if (++top->entries > limits->max_entries) {
     g_autofree char *name = member_for_message (stack, depth);
 
-    return fail (error, _ ("field “%s” has more than %u entries"), name,
-                 (guint) limits->max_entries);
+    return wstun_protocol_error (error, _ ("field “%s” has more than %u entries"), name,
+                                 (guint) limits->max_entries);
   }
   return TRUE;
 }
@@ -238,9 +226,11 @@ check_name (Level *top, const char *name, gsize decoded, const WstunJsonLimits *
             GError **error)
 {
   if (decoded > limits->max_string)
-    return fail (error, _ ("a member name is longer than %u bytes"), (guint) limits->max_string);
+    return wstun_protocol_error (error, _ ("a member name is longer than %u bytes"),
+                                 (guint) limits->max_string);
   if (++top->entries > limits->max_entries)
-    return fail (error, _ ("an object has more than %u members"), (guint) limits->max_entries);
+    return wstun_protocol_error (error, _ ("an object has more than %u members"),
+                                 (guint) limits->max_entries);
   if (top->names == NULL)
     top->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* json-glib keeps the last of two equal names: a message that says two
@@ -248,7 +238,7 @@ check_name (Level *top, const char *name, gsize decoded, const WstunJsonLimits *
   if (!g_hash_table_add (top->names, g_strdup (name))) {
     g_autofree char *quoted = wstun_printable_prefix (name, -1, NAME_QUOTE_CHARS);
 
-    return fail (error, _ ("field “%s” appears more than once"), quoted);
+    return wstun_protocol_error (error, _ ("field “%s” appears more than once"), quoted);
   }
   g_free (top->member);
   top->member = g_strdup (name);
@@ -266,9 +256,10 @@ check_string_value (Level *stack, guint depth, gsize decoded, const WstunJsonLim
     return TRUE;
   name = member_for_message (stack, depth);
   if (stack[depth - 1].object)
-    return fail (error, _ ("field “%s” is longer than %u bytes"), name, (guint) limits->max_string);
-  return fail (error, _ ("an entry of “%s” is longer than %u bytes"), name,
-               (guint) limits->max_string);
+    return wstun_protocol_error (error, _ ("field “%s” is longer than %u bytes"), name,
+                                 (guint) limits->max_string);
+  return wstun_protocol_error (error, _ ("an entry of “%s” is longer than %u bytes"), name,
+                               (guint) limits->max_string);
 }
 
 typedef struct {
@@ -307,7 +298,7 @@ check_tokens (Lexer *lx, const char *data, gsize len, GError **error)
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
       continue;
     if (lx->depth == 0 && (seen_value || c != '{'))
-      return fail (error, _ ("not a JSON object, or more than one"));
+      return wstun_protocol_error (error, _ ("not a JSON object, or more than one"));
     switch (c) {
     case '{':
     case '[':
@@ -316,7 +307,8 @@ check_tokens (Lexer *lx, const char *data, gsize len, GError **error)
       /* json-glib's parser recurses per level: refuse deep documents
        * before it sees them, so they cannot exhaust the stack */
       if (lx->depth >= limits->max_depth)
-        return fail (error, _ ("nested deeper than %u levels"), (guint) limits->max_depth);
+        return wstun_protocol_error (error, _ ("nested deeper than %u levels"),
+                                     (guint) limits->max_depth);
       stack[lx->depth] = (Level){ .object = c == '{', .expect_name = c == '{' };
       lx->depth++;
       seen_value = TRUE;
@@ -354,12 +346,15 @@ check_tokens (Lexer *lx, const char *data, gsize len, GError **error)
       if (c == '-' || g_ascii_isdigit (c)) {
         n = number_length (data + i, len - i);
         if (n == 0)
-          return fail (error, _ ("not valid JSON: bad number at byte %zu"), (size_t) i);
+          return wstun_protocol_error (error, _ ("not valid JSON: bad number at byte %zu"),
+                                       (size_t) i);
       } else if ((n = literal_length (data + i, len - i)) == 0) {
         if (g_ascii_isprint (c))
-          return fail (error, _ ("not valid JSON: unexpected “%c” at byte %zu"), c, (size_t) i);
-        return fail (error, _ ("not valid JSON: unexpected byte 0x%02x at byte %zu"),
-                     (guint) (guchar) c, (size_t) i);
+          return wstun_protocol_error (error, _ ("not valid JSON: unexpected “%c” at byte %zu"), c,
+                                       (size_t) i);
+        return wstun_protocol_error (error,
+                                     _ ("not valid JSON: unexpected byte 0x%02x at byte %zu"),
+                                     (guint) (guchar) c, (size_t) i);
       }
       if (!count_value (stack, lx->depth, limits, i, error))
         return FALSE;
@@ -368,7 +363,7 @@ check_tokens (Lexer *lx, const char *data, gsize len, GError **error)
     }
   }
   if (!seen_value)
-    return fail (error, _ ("not a JSON object, or more than one"));
+    return wstun_protocol_error (error, _ ("not a JSON object, or more than one"));
   return TRUE;
 }
 
@@ -383,7 +378,7 @@ wstun_json_check (const char *data, gsize len, const WstunJsonLimits *limits, GE
 
   /* json-glib would read on past a NUL byte or stop at it, depending */
   if (!g_utf8_validate_len (data, len, NULL))
-    return fail (error, _ ("not valid UTF-8"));
+    return wstun_protocol_error (error, _ ("not valid UTF-8"));
   ok = check_tokens (&lx, data, len, error);
   while (lx.depth > 0)
     level_clear (&lx.stack[--lx.depth]);

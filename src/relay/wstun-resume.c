@@ -3,46 +3,22 @@
 
 #include "wstun-resume.h"
 
-#include <errno.h>
-#include <gio/gio.h>
-#include <glib/gi18n.h>
 #include <string.h>
-#include <sys/random.h>
+
+#include "wstun-secret.h"
 
 #define RESUME_RANDOM_BYTES 16
-
-static const char base64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 gboolean
 wstun_resume_id_new (char id[WSTUN_RESUME_ID_LEN + 1], GError **error)
 {
-  guint8 raw[RESUME_RANDOM_BYTES + 2] = { 0 }; /* padded to whole 3-byte groups */
-  gsize got = 0, out = 0;
+  g_autofree char *secret = wstun_secret_new (RESUME_RANDOM_BYTES, error);
 
-  /* getrandom(), not g_random_*(): GLib's generator is a Mersenne Twister,
-   * whose output can be predicted from enough earlier outputs */
-  while (got < RESUME_RANDOM_BYTES) {
-    ssize_t n = getrandom (raw + got, RESUME_RANDOM_BYTES - got, 0);
-
-    if (n < 0) {
-      int err = errno;
-
-      if (err == EINTR)
-        continue;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-                   _ ("Cannot get random bytes from the kernel: %s"), g_strerror (err));
-      return FALSE;
-    }
-    got += n;
-  }
-  for (gsize i = 0; i < sizeof raw; i += 3) {
-    guint32 v = (guint32) raw[i] << 16 | (guint32) raw[i + 1] << 8 | raw[i + 2];
-
-    for (int k = 3; k >= 0 && out < WSTUN_RESUME_ID_LEN; k--)
-      id[out++] = base64url[(v >> (6 * k)) & 0x3f];
-  }
-  id[WSTUN_RESUME_ID_LEN] = '\0';
-  memset (raw, 0, sizeof raw);
+  if (secret == NULL)
+    return FALSE;
+  g_assert (strlen (secret) == WSTUN_RESUME_ID_LEN);
+  memcpy (id, secret, WSTUN_RESUME_ID_LEN + 1);
+  explicit_bzero (secret, WSTUN_RESUME_ID_LEN);
   return TRUE;
 }
 

@@ -8,10 +8,10 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "wstun-error.h"
+#include "wstun-secret.h"
 
 #define TOKEN_RANDOM_BYTES 32
 #define FILE_HEADER                                                                                \
@@ -197,31 +197,10 @@ wstun_tokens_verify (WstunTokens *tokens, const char *presented)
   return match;
 }
 
-static gboolean
-random_bytes (guint8 *buf, gsize len, GError **error)
-{
-  gsize got = 0;
-
-  while (got < len) {
-    ssize_t n = getrandom (buf + got, len - got, 0);
-    if (n < 0) {
-      int err = errno;
-      if (err == EINTR)
-        continue;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-                   _ ("Cannot get random bytes from the kernel: %s"), g_strerror (err));
-      return FALSE;
-    }
-    got += n;
-  }
-  return TRUE;
-}
-
 char *
 wstun_tokens_add (WstunTokens *tokens, const char *name, const WstunAddr *address4,
                   const WstunAddr *address6, GError **error)
 {
-  guint8 raw[TOKEN_RANDOM_BYTES];
   g_autofree char *b64 = NULL;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   WstunToken *token;
@@ -244,17 +223,11 @@ wstun_tokens_add (WstunTokens *tokens, const char *name, const WstunAddr *addres
                  _ ("A token's --address must be IPv4 and --address6 IPv6"));
     return NULL;
   }
-  if (!random_bytes (raw, sizeof raw, error))
+  b64 = wstun_secret_new (TOKEN_RANDOM_BYTES, error);
+  if (b64 == NULL)
     return NULL;
-
-  /* base64url without padding, so the token is safe in headers, URLs
-   * and shells */
-  b64 = g_base64_encode (raw, sizeof raw);
-  g_strdelimit (b64, "+", '-');
-  g_strdelimit (b64, "/", '_');
-  *strchrnul (b64, '=') = '\0';
   secret = g_strconcat (WSTUN_TOKEN_PREFIX, b64, NULL);
-  memset (raw, 0, sizeof raw);
+  explicit_bzero (b64, strlen (b64));
 
   token = g_new0 (WstunToken, 1);
   token->name = g_strdup (name);
