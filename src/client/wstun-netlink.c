@@ -126,42 +126,29 @@ make_nl_addr (const WstunPrefix *prefix)
   return addr;
 }
 
-gboolean
-wstun_netlink_add_address (WstunNetlink *nl, int ifindex, const WstunPrefix *address,
-                           GError **error)
+/* The address object for @address on the link: to add or to delete */
+static struct rtnl_addr *
+new_address (int ifindex, const WstunPrefix *address)
 {
   struct rtnl_addr *addr = rtnl_addr_alloc ();
   struct nl_addr *local = make_nl_addr (address);
-  char buf[WSTUN_PREFIX_STRLEN];
-  int err;
 
   rtnl_addr_set_ifindex (addr, ifindex);
   rtnl_addr_set_family (addr, address->addr.family);
   rtnl_addr_set_local (addr, local);
   rtnl_addr_set_prefixlen (addr, address->prefix_len);
-  /* the relay guarantees uniqueness; waiting for DAD only delays traffic */
-  if (address->addr.family == AF_INET6)
-    rtnl_addr_set_flags (addr, IFA_F_NODAD);
-  err = rtnl_addr_add (nl->sock, addr, NLM_F_REPLACE);
   nl_addr_put (local);
-  rtnl_addr_put (addr);
-  if (err < 0) {
-    g_autofree char *what =
-      g_strdup_printf (_ ("Cannot add address %s"), wstun_prefix_to_string (address, buf));
-    return nl_fail (error, err, what);
-  }
-  return TRUE;
+  return addr;
 }
 
-gboolean
-wstun_netlink_add_route (WstunNetlink *nl, int ifindex, const WstunPrefix *prefix, GError **error)
+/* The route object for @prefix through the link: to add or to delete */
+static struct rtnl_route *
+new_route (int ifindex, const WstunPrefix *prefix)
 {
   struct rtnl_route *route = rtnl_route_alloc ();
   struct rtnl_nexthop *nh = rtnl_route_nh_alloc ();
   WstunPrefix network = *prefix;
   struct nl_addr *dst;
-  char buf[WSTUN_PREFIX_STRLEN];
-  int err;
 
   /* routes want the network address: 10.99.1.7/24 means 10.99.1.0/24 */
   wstun_prefix_network (prefix, &network.addr);
@@ -172,16 +159,50 @@ wstun_netlink_add_route (WstunNetlink *nl, int ifindex, const WstunPrefix *prefi
   rtnl_route_set_protocol (route, RTPROT_STATIC);
   rtnl_route_nh_set_ifindex (nh, ifindex);
   rtnl_route_add_nexthop (route, nh);
-  err = rtnl_route_add (nl->sock, route, NLM_F_EXCL);
   nl_addr_put (dst);
+  return route;
+}
+
+static gboolean G_GNUC_PRINTF (3, 4) nl_failf (GError **error, int err, const char *format, ...)
+{
+  g_autofree char *what = NULL;
+  va_list args;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  return nl_fail (error, err, what);
+}
+
+gboolean
+wstun_netlink_add_address (WstunNetlink *nl, int ifindex, const WstunPrefix *address,
+                           GError **error)
+{
+  char buf[WSTUN_PREFIX_STRLEN];
+  struct rtnl_addr *addr = new_address (ifindex, address);
+  int err;
+
+  /* the relay guarantees uniqueness; waiting for DAD only delays traffic */
+  if (address->addr.family == AF_INET6)
+    rtnl_addr_set_flags (addr, IFA_F_NODAD);
+  err = rtnl_addr_add (nl->sock, addr, NLM_F_REPLACE);
+  rtnl_addr_put (addr);
+  if (err < 0)
+    return nl_failf (error, err, _ ("Cannot add address %s"),
+                     wstun_prefix_to_string (address, buf));
+  return TRUE;
+}
+
+gboolean
+wstun_netlink_add_route (WstunNetlink *nl, int ifindex, const WstunPrefix *prefix, GError **error)
+{
+  char buf[WSTUN_PREFIX_STRLEN];
+  struct rtnl_route *route = new_route (ifindex, prefix);
+  int err = rtnl_route_add (nl->sock, route, NLM_F_EXCL);
+
   rtnl_route_put (route);
-  if (err == -NLE_EXIST)
-    return TRUE;
-  if (err < 0) {
-    g_autofree char *what =
-      g_strdup_printf (_ ("Cannot add route %s"), wstun_prefix_to_string (prefix, buf));
-    return nl_fail (error, err, what);
-  }
+  if (err < 0 && err != -NLE_EXIST)
+    return nl_failf (error, err, _ ("Cannot add route %s"), wstun_prefix_to_string (prefix, buf));
   return TRUE;
 }
 
@@ -189,26 +210,15 @@ gboolean
 wstun_netlink_delete_address (WstunNetlink *nl, int ifindex, const WstunPrefix *address,
                               GError **error)
 {
-  struct rtnl_addr *addr = rtnl_addr_alloc ();
-  struct nl_addr *local = make_nl_addr (address);
   char buf[WSTUN_PREFIX_STRLEN];
-  int err;
+  struct rtnl_addr *addr = new_address (ifindex, address);
+  int err = rtnl_addr_delete (nl->sock, addr, 0);
 
-  rtnl_addr_set_ifindex (addr, ifindex);
-  rtnl_addr_set_family (addr, address->addr.family);
-  rtnl_addr_set_local (addr, local);
-  rtnl_addr_set_prefixlen (addr, address->prefix_len);
-  err = rtnl_addr_delete (nl->sock, addr, 0);
-  nl_addr_put (local);
   rtnl_addr_put (addr);
   /* gone already (someone else removed it): what was asked for */
-  if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND)
-    return TRUE;
-  if (err < 0) {
-    g_autofree char *what =
-      g_strdup_printf (_ ("Cannot remove address %s"), wstun_prefix_to_string (address, buf));
-    return nl_fail (error, err, what);
-  }
+  if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND)
+    return nl_failf (error, err, _ ("Cannot remove address %s"),
+                     wstun_prefix_to_string (address, buf));
   return TRUE;
 }
 
@@ -216,30 +226,13 @@ gboolean
 wstun_netlink_delete_route (WstunNetlink *nl, int ifindex, const WstunPrefix *prefix,
                             GError **error)
 {
-  struct rtnl_route *route = rtnl_route_alloc ();
-  struct rtnl_nexthop *nh = rtnl_route_nh_alloc ();
-  WstunPrefix network = *prefix;
-  struct nl_addr *dst;
   char buf[WSTUN_PREFIX_STRLEN];
-  int err;
+  struct rtnl_route *route = new_route (ifindex, prefix);
+  int err = rtnl_route_delete (nl->sock, route, 0);
 
-  wstun_prefix_network (prefix, &network.addr);
-  dst = make_nl_addr (&network);
-  rtnl_route_set_family (route, prefix->addr.family);
-  rtnl_route_set_dst (route, dst);
-  rtnl_route_set_scope (route, RT_SCOPE_LINK);
-  rtnl_route_set_protocol (route, RTPROT_STATIC);
-  rtnl_route_nh_set_ifindex (nh, ifindex);
-  rtnl_route_add_nexthop (route, nh);
-  err = rtnl_route_delete (nl->sock, route, 0);
-  nl_addr_put (dst);
   rtnl_route_put (route);
-  if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR)
-    return TRUE;
-  if (err < 0) {
-    g_autofree char *what =
-      g_strdup_printf (_ ("Cannot remove route %s"), wstun_prefix_to_string (prefix, buf));
-    return nl_fail (error, err, what);
-  }
+  if (err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NOADDR)
+    return nl_failf (error, err, _ ("Cannot remove route %s"),
+                     wstun_prefix_to_string (prefix, buf));
   return TRUE;
 }

@@ -19,7 +19,9 @@
 # 5. a busy relay (HTTP 503 with Retry-After): the clients wait as long as
 #    it asks;
 # 6. client 3's token revoked while it reconnects: it fails with
-#    auth-failed instead of retrying forever.
+#    auth-failed instead of retrying forever;
+# 7. the relay back with other pools and a route: the clients move their
+#    devices over (old addresses gone, new ones and the route there).
 source "$(dirname "$0")/lib.sh"
 
 GRACE=6
@@ -28,7 +30,8 @@ wst_world 3
 wst_token one
 wst_token two
 wst_token three
-RELAY_ARGS=(--tokens "$WST_TOKENS" --pool 10.99.0.0/24 --pool6 fd00:99::/64 --keepalive 1
+# the lower halves of the tunnel's prefixes: step 7 moves to the upper ones
+RELAY_ARGS=(--tokens "$WST_TOKENS" --pool 10.99.0.0/25 --pool6 fd00:99::/120 --keepalive 1
   --resume-grace "$GRACE")
 wst_relay "${RELAY_ARGS[@]}"
 wst_client 1 --token-file "$(wst_token_file one)"
@@ -187,9 +190,31 @@ tries=$(grep -c 'HTTP 401' "$(wst_logfile bus)")
 wst_wait 5 reaches 1 "${A4[2]}" || wst_fail "clients 1 and 2 are not back"
 wst_log "revoked: $(wst_prop "$c3" org.wstun.Connection LastError)"
 
+# 7. the relay comes back with other pools and a route: the clients move --
+wst_stop relay
+wst_relay --tokens "$WST_TOKENS" --pool 10.99.0.128/25 --pool6 fd00:99::100/120 --keepalive 1 \
+  --route 10.99.0.64/26
+moved() { [ "$(wst_addr4 "$1")" != "${A4[$1]}" ] && [ -n "$(wst_addr4 "$1")" ]; }
+wst_wait 10 moved 1 || wst_fail "client 1 did not move to the new pool: $(wst_addr4 1)"
+wst_wait 10 moved 2 || wst_fail "client 2 did not move to the new pool: $(wst_addr4 2)"
+for i in 1 2; do
+  a=$(wst_addr4 "$i") b=$(wst_addr6 "$i")
+  [ "$(ifindex "$i")" = "${IDX[$i]}" ] || wst_fail "client $i has another device"
+  [[ $a == 10.99.0.1[3-9]* || $a == 10.99.0.2* ]] || wst_fail "client $i has $a, not one of 10.99.0.128/25"
+  [[ $b == fd00:99::1* ]] || wst_fail "client $i has $b, not one of fd00:99::100/120"
+  [ "$(ip -n "$(wst_ns "$i")" -o addr show dev wstun0 scope global | wc -l)" = 2 ] ||
+    wst_fail "client $i kept an old address: $(ip -n "$(wst_ns "$i")" -o addr show dev wstun0)"
+  ip -n "$(wst_ns "$i")" route show dev wstun0 | grep -q '^10.99.0.64/26' ||
+    wst_fail "client $i has no route to 10.99.0.64/26: $(ip -n "$(wst_ns "$i")" route show dev wstun0)"
+  wst_log_has "client$i" 'the relay gave another configuration' || wst_fail "client $i did not say it moved"
+done
+wst_wait 5 reaches 1 "$(wst_addr4 2)" || wst_fail "ping 1 -> 2 on the new addresses"
+wst_wait 5 reaches 2 "$(wst_addr6 1)" || wst_fail "ping 2 -> 1 (IPv6) on the new addresses"
+wst_log "new pools: client 1 moved from ${A4[1]} to $(wst_addr4 1), client 2 from ${A4[2]} to $(wst_addr4 2)"
+
 wst_stop_wstund
 wst_sanitizers_clean
 wst_stop client1
 wst_stop client2
 wst_no_sanitizer_reports client1 client2
-wst_pass "reconnection: kill -9 and SIGTERM on the relay, a link down, a silent cut, a busy relay, a revoked token"
+wst_pass "reconnection: kill -9 and SIGTERM on the relay, a link down, a silent cut, a busy relay, a revoked token, new pools"
