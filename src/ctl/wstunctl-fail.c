@@ -168,11 +168,3 @@ wstunctl_warn (const char *format, ...)
   va_end (args);
   g_printerr ("wstunctl: %s %s\n", _ ("warning:"), message);
 }
-
-char *
-wstunctl_text (const char *text, gboolean dash)
-{
-  if (dash && (text == NULL || *text == '\0'))
-    return g_strdup ("-");
-  return wstun_printable (text != NULL ? text : "", -1);
-}

@@ -9,29 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-void
-wstunctl_print_json (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_root (generator, node);
-  text = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", text);
-}
-
-void
-wstunctl_print_json_line (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_root (generator, node);
-  text = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", text);
-}
-
 char *
 wstunctl_user_name (guint uid)
 {
@@ -45,28 +22,6 @@ wstunctl_user_name (guint uid)
   if (getpwuid_r ((uid_t) uid, &pwd, buffer, (size_t) size, &found) == 0 && found != NULL)
     return g_strdup (found->pw_name);
   return g_strdup_printf (_ ("uid %u"), uid);
-}
-
-void
-wstunctl_print_json_strings (const char *name, const char *value, ...)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) node = NULL;
-  va_list args;
-
-  json_builder_begin_object (builder);
-  va_start (args, value);
-  while (name != NULL) {
-    json_builder_set_member_name (builder, name);
-    json_builder_add_string_value (builder, value);
-    name = va_arg (args, const char *);
-    if (name != NULL)
-      value = va_arg (args, const char *);
-  }
-  va_end (args);
-  json_builder_end_object (builder);
-  node = json_builder_get_root (builder);
-  wstunctl_print_json (node);
 }
 
 static void
