@@ -8,10 +8,10 @@
 
 #include "wstun-client-enums.h"
 #include "wstun-control.h"
+#include "wstun-device-ip.h"
 #include "wstun-error.h"
 #include "wstun-handshake.h"
 #include "wstun-log.h"
-#include "wstun-netlink.h"
 #include "wstun-pin.h"
 #include "wstun-printable.h"
 #include "wstun-tun.h"
@@ -475,96 +475,6 @@ on_network_changed (GNetworkMonitor *monitor, gboolean available, WstunConnectio
 
 /* ---- the config ----------------------------------------------------------- */
 
-static gboolean
-add_address_and_routes (WstunNetlink *nl, int ifindex, const char *address4, const char *address6,
-                        const char *const *routes, GError **error)
-{
-  WstunPrefix prefix;
-
-  for (guint i = 0; i < 2; i++) {
-    const char *cidr = i == 0 ? address4 : address6;
-
-    if (cidr == NULL)
-      continue;
-    if (!wstun_prefix_parse (cidr, &prefix, error) ||
-        !wstun_netlink_add_address (nl, ifindex, &prefix, error))
-      return FALSE;
-  }
-  for (guint i = 0; routes != NULL && routes[i] != NULL; i++) {
-    if (!wstun_prefix_parse (routes[i], &prefix, error) ||
-        !wstun_netlink_add_route (nl, ifindex, &prefix, error))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-setup_ip (WstunConnection *self, GError **error)
-{
-  g_autoptr (WstunNetlink) nl = NULL;
-  int ifindex = wstun_tun_get_ifindex (self->tun);
-
-  nl = wstun_netlink_new (error);
-  return nl != NULL && wstun_netlink_link_up (nl, ifindex, self->mtu, error) &&
-         add_address_and_routes (nl, ifindex, self->address4, self->address6,
-                                 (const char *const *) self->routes, error);
-}
-
-/* A reconnection brought another config than the device has (the relay
- * lost its leases, or its settings changed): move the device over. */
-static gboolean
-update_ip (WstunConnection *self, const WstunConfig *config, guint mtu, GError **error)
-{
-  g_autoptr (WstunNetlink) nl = NULL;
-  int ifindex = wstun_tun_get_ifindex (self->tun);
-  const char *gone[3] = { NULL, NULL, NULL };
-  const char *added[3] = { NULL, NULL, NULL };
-  g_autoptr (GPtrArray) new_routes = g_ptr_array_new ();
-  WstunPrefix prefix;
-
-  nl = wstun_netlink_new (error);
-  if (nl == NULL)
-    return FALSE;
-  if (mtu != self->mtu && !wstun_netlink_set_mtu (nl, ifindex, mtu, error))
-    return FALSE;
-  for (guint i = 0; i < 2; i++) {
-    const char *old = i == 0 ? self->address4 : self->address6;
-    const char *now = i == 0 ? config->address4 : config->address6;
-
-    if (g_strcmp0 (old, now) != 0) {
-      gone[i] = old;
-      added[i] = now;
-    }
-  }
-  for (guint i = 0; i < 2; i++) {
-    if (gone[i] != NULL && (!wstun_prefix_parse (gone[i], &prefix, error) ||
-                            !wstun_netlink_delete_address (nl, ifindex, &prefix, error)))
-      return FALSE;
-  }
-  for (guint i = 0; self->routes[i] != NULL; i++) {
-    if (g_strv_contains ((const char *const *) config->routes, self->routes[i]))
-      continue;
-    if (!wstun_prefix_parse (self->routes[i], &prefix, error) ||
-        !wstun_netlink_delete_route (nl, ifindex, &prefix, error))
-      return FALSE;
-  }
-  for (guint i = 0; config->routes[i] != NULL; i++) {
-    if (!g_strv_contains ((const char *const *) self->routes, config->routes[i]))
-      g_ptr_array_add (new_routes, config->routes[i]);
-  }
-  g_ptr_array_add (new_routes, NULL);
-  return add_address_and_routes (nl, ifindex, added[0], added[1],
-                                 (const char *const *) new_routes->pdata, error);
-}
-
-static gboolean
-same_config (WstunConnection *self, const WstunConfig *config, guint mtu)
-{
-  return g_strcmp0 (self->address4, config->address4) == 0 &&
-         g_strcmp0 (self->address6, config->address6) == 0 && self->mtu == mtu &&
-         g_strv_equal ((const char *const *) self->routes, (const char *const *) config->routes);
-}
-
 static void
 publish_config (WstunConnection *self, const WstunConfig *config, guint mtu)
 {
@@ -575,19 +485,31 @@ publish_config (WstunConnection *self, const WstunConfig *config, guint mtu)
   set_mtu (self, mtu);
 }
 
+/* The device's config as it is now */
+static WstunDeviceIp
+device_ip (WstunConnection *self)
+{
+  return (WstunDeviceIp){ self->mtu, self->address4, self->address6,
+                          (const char *const *) self->routes };
+}
+
 /* The first config: the device is made */
 static gboolean
 create_device (WstunConnection *self, const WstunConfig *config, guint mtu)
 {
+  const WstunDeviceIp now = { mtu, config->address4, config->address6,
+                              (const char *const *) config->routes };
   g_autoptr (GError) error = NULL;
 
+  /* first: a device that fails still shows what it was to be */
   publish_config (self, config, mtu);
   self->tun = wstun_tun_new (self->interface_wish, &error);
   if (self->tun == NULL) {
     fail (self, WSTUN_FAILURE_DEVICE, error->message);
     return FALSE;
   }
-  if (self->manage_ip && !setup_ip (self, &error)) {
+  if (self->manage_ip &&
+      !wstun_device_ip_apply (wstun_tun_get_ifindex (self->tun), NULL, &now, &error)) {
     g_autofree char *msg = g_strdup_printf (_ ("Cannot configure %s: %s"),
                                             wstun_tun_get_name (self->tun), error->message);
     fail (self, WSTUN_FAILURE_DEVICE, msg);
@@ -602,10 +524,14 @@ create_device (WstunConnection *self, const WstunConfig *config, guint mtu)
 static gboolean
 resume_device (WstunConnection *self, const WstunConfig *config, guint mtu, gboolean *same)
 {
+  const WstunDeviceIp before = device_ip (self);
+  const WstunDeviceIp now = { mtu, config->address4, config->address6,
+                              (const char *const *) config->routes };
   g_autoptr (GError) error = NULL;
 
-  *same = same_config (self, config, mtu);
-  if (!*same && self->manage_ip && !update_ip (self, config, mtu, &error)) {
+  *same = wstun_device_ip_equal (&before, &now);
+  if (!*same && self->manage_ip &&
+      !wstun_device_ip_apply (wstun_tun_get_ifindex (self->tun), &before, &now, &error)) {
     g_autofree char *msg = g_strdup_printf (_ ("Cannot configure %s: %s"),
                                             wstun_tun_get_name (self->tun), error->message);
     fail (self, WSTUN_FAILURE_DEVICE, msg);
