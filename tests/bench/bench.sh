@@ -268,7 +268,7 @@ iperf() {
   done
   wst_stop "$client"
   # where the datagrams that did not arrive went, besides the tunnel's own drops
-  [ "$kind" = udp ] && put "${path}_udp_rcvbuf_errors" $(($(udp_rcvbuf_errors) - rcvbuf))
+  [ "$kind" = udp ] && put "${path}_${test}_rcvbuf_errors" $(($(udp_rcvbuf_errors) - rcvbuf))
   # the server exits after its one test; give it time to, then make sure
   wst_wait 5 wst_ended "$server"
   wst_stop "$server"
@@ -292,6 +292,51 @@ pinger() {
   stats ping "${path}_ping" "$log" >>"$raw" || errors=$((errors + 1))
 }
 
+# latency PATH: request/response (tests/tools/rr.py: two 100-byte writes,
+# a 100-byte reply, TCP_NODELAY) on an idle path, then beside an iperf3
+# TCP bulk transfer through the same path: what a call or a shell feels
+# during a download
+latency() {
+  local path=$1 ns2 out count json=$WST_LOGDIR/$1-rrbulk.json
+  ns2=$(wst_ns 2)
+  echo "# $path: request/response, idle and beside a TCP bulk transfer, ${duration} s"
+  wst_bg "rrs-$path" "$ns2" "$WST_PYTHON" "$WST_TOOLS/rr.py" serve --bind "${dst[$path]}" \
+    --port 7000 --seconds $((duration + 60))
+  if ! wst_wait 10 wst_listening "$ns2" 7000; then
+    put "${path}_rridle_error" "rr.py server did not start"
+    errors=$((errors + 1))
+    return
+  fi
+  if out=$(wst_in 1 "$WST_PYTHON" "$WST_TOOLS/rr.py" ask --to "${dst[$path]}" --port 7000 \
+    --count 500 --interval 2 --timeout 60); then
+    stats rr "${path}_rridle" <<<"$out" >>"$raw"
+  else
+    put "${path}_rridle_error" "rr.py: $out"
+    errors=$((errors + 1))
+  fi
+  wst_bg "iperf3-$path-rrbulk" "$ns2" iperf3 -s -1 -B "${dst[$path]}"
+  wst_wait 10 wst_listening "$ns2" 5201 || wst_fail "iperf3 server did not start"
+  wst_bg "iperf3c-$path-rrbulk" "$(wst_ns 1)" iperf3 -c "${dst[$path]}" -t "$duration" -J --logfile "$json"
+  # the exchanges start once the bulk transfer has its pace, and end
+  # before it does (about 5 ms an exchange under load)
+  sleep 1
+  count=$(((duration - 2) * 150))
+  [ "$count" -ge 100 ] || count=100
+  if out=$(wst_in 1 "$WST_PYTHON" "$WST_TOOLS/rr.py" ask --to "${dst[$path]}" --port 7000 \
+    --count "$count" --interval 2 --timeout $((duration + 30))); then
+    stats rr "${path}_rrload" <<<"$out" >>"$raw"
+  else
+    put "${path}_rrload_error" "rr.py: $out"
+    errors=$((errors + 1))
+  fi
+  wst_exit_status "iperf3c-$path-rrbulk" $((duration + 20)) || wst_stop "iperf3c-$path-rrbulk"
+  wst_wait 5 wst_ended "iperf3-$path-rrbulk"
+  wst_stop "iperf3-$path-rrbulk"
+  stats iperf tcp "${path}_rrbulk" "$json" >>"$raw" || errors=$((errors + 1))
+  wst_stop "rrs-$path"
+  [ "$path" = tunnel ] && revive "$path" rr
+}
+
 # Tunnel and veth alternate test by test, so that both figures of a row are
 # taken close together in time on a machine whose load may drift.
 # Pings first, on idle paths.
@@ -302,6 +347,14 @@ for path in tunnel veth; do iperf "$path" tcp4 tcp -P 4; done
 # at once, more than the default 208 KiB socket buffer holds; measure the
 # tunnel's rate, not that buffer (both paths get the same buffer)
 for path in tunnel veth; do iperf "$path" udp udp -u -w 4M -l 1400 -b 10G; done
+# UDP as applications send it: default socket buffers, paced at rates
+# and unlimited (-b 0); QUIC, calls and games do not set -w
+for rate in 100M 500M 1G 2G 0; do
+  test=udp$(tr 'A-Z' 'a-z' <<<"$rate")
+  [ "$rate" = 0 ] && test=udpmax
+  for path in tunnel veth; do iperf "$path" "$test" udp -u -l 1400 -b "$rate"; done
+done
+for path in tunnel veth; do latency "$path"; done
 
 # --- relay and client costs ----------------------------------------------
 put relay_rss_after_kb "$(wst_vm_kb relay VmRSS)"

@@ -4,6 +4,7 @@
 
   stats.py iperf tcp|udp PREFIX FILE   iperf3 -J output -> PREFIX_key=value lines
   stats.py ping PREFIX FILE            plain `ping` output -> PREFIX_key=value lines
+  stats.py rr PREFIX < JSON            tests/tools/rr.py's line -> PREFIX_key=value lines
   stats.py report RAW [OUT]            raw key=value lines -> table on stdout,
                                        raw + derived key=value lines in OUT
 
@@ -91,6 +92,20 @@ def ping(prefix, path):
     return 0
 
 
+def rr(prefix):
+    try:
+        data = json.loads(sys.stdin.read())
+    except ValueError as e:
+        emit(prefix, error=f"no rr.py JSON ({e})")
+        return 1
+    emit(prefix, **{k: data[k] for k in ("count", "p50_ms", "p90_ms", "p99_ms", "max_ms")})
+    return 0
+
+
+UDP_LADDER = (("udp100m", "100 Mbit/s"), ("udp500m", "500 Mbit/s"), ("udp1g", "1 Gbit/s"),
+              ("udp2g", "2 Gbit/s"), ("udpmax", "unlimited"))
+
+
 def load(path):
     values = {}
     with open(path, encoding="utf-8") as f:
@@ -140,6 +155,21 @@ def derive(v):
         t, e = num(v, f"tunnel_{test}_{key}"), num(v, f"veth_{test}_{key}")
         if t is not None and e:
             d[f"ratio_{test}_{key}"] = t / e
+    for test, _ in UDP_LADDER:
+        t, e = num(v, f"tunnel_{test}_loss_pct"), num(v, f"veth_{test}_loss_pct")
+        if t is not None and e is not None:
+            d[f"added_{test}_loss_pct"] = t - e
+        t, e = num(v, f"tunnel_{test}_pps"), num(v, f"veth_{test}_pps")
+        if t is not None and e:
+            d[f"ratio_{test}_pps"] = t / e
+    for test in ("rridle", "rrload"):
+        for stat in ("p50_ms", "p99_ms"):
+            t, e = num(v, f"tunnel_{test}_{stat}"), num(v, f"veth_{test}_{stat}")
+            if t is not None and e:
+                d[f"ratio_{test}_{stat}"] = t / e
+    t, e = num(v, "tunnel_rrbulk_mbps"), num(v, "veth_rrbulk_mbps")
+    if t is not None and e:
+        d["ratio_rrbulk_mbps"] = t / e
     for stat in ("median_ms", "p99_ms"):
         t, e = num(v, f"tunnel_ping_{stat}"), num(v, f"veth_ping_{stat}")
         if t is not None and e is not None:
@@ -215,6 +245,24 @@ def report(raw, out):
                  added("added_udp_loss_pct", "pp")))
     rows.append(("  receiver socket buffer drops", cell("tunnel", "udp_rcvbuf_errors"),
                  cell("veth", "udp_rcvbuf_errors"), ""))
+    rows.append(("UDP 1400 B, default buffers:", "", "", ""))
+    for test, label in UDP_LADDER:
+        rows.append((f"  {label}: loss (%)", cell("tunnel", f"{test}_loss_pct"),
+                     cell("veth", f"{test}_loss_pct"), added(f"added_{test}_loss_pct", "pp")))
+        rows.append(("    received (pkt/s)", cell("tunnel", f"{test}_pps"),
+                     cell("veth", f"{test}_pps"), ratio(f"ratio_{test}_pps")))
+        rows.append(("    socket buffer drops", cell("tunnel", f"{test}_rcvbuf_errors"),
+                     cell("veth", f"{test}_rcvbuf_errors"), ""))
+    rows.append(("request/response, idle p50 (ms)", cell("tunnel", "rridle_p50_ms"),
+                 cell("veth", "rridle_p50_ms"), ratio("ratio_rridle_p50_ms")))
+    rows.append(("  p99 (ms)", cell("tunnel", "rridle_p99_ms"), cell("veth", "rridle_p99_ms"),
+                 ratio("ratio_rridle_p99_ms")))
+    rows.append(("  beside TCP bulk, p50 (ms)", cell("tunnel", "rrload_p50_ms"),
+                 cell("veth", "rrload_p50_ms"), ratio("ratio_rrload_p50_ms")))
+    rows.append(("  beside TCP bulk, p99 (ms)", cell("tunnel", "rrload_p99_ms"),
+                 cell("veth", "rrload_p99_ms"), ratio("ratio_rrload_p99_ms")))
+    rows.append(("  the bulk transfer (Mbit/s)", cell("tunnel", "rrbulk_mbps"),
+                 cell("veth", "rrbulk_mbps"), ratio("ratio_rrbulk_mbps")))
     rows.append(("ping median (ms)", cell("tunnel", "ping_median_ms"),
                  cell("veth", "ping_median_ms"), added("added_ping_median_ms", "ms")))
     rows.append(("ping p99 (ms)", cell("tunnel", "ping_p99_ms"), cell("veth", "ping_p99_ms"),
@@ -278,6 +326,8 @@ def main(argv):
         return iperf(argv[2], argv[3], argv[4])
     if len(argv) == 4 and argv[1] == "ping":
         return ping(argv[2], argv[3])
+    if len(argv) == 3 and argv[1] == "rr":
+        return rr(argv[2])
     if len(argv) in (3, 4) and argv[1] == "report":
         return report(argv[2], argv[3] if len(argv) == 4 else None)
     print(__doc__.strip(), file=sys.stderr)
