@@ -5,8 +5,9 @@
 # build (clang, libFuzzer). Ends with one line: N passed, N failed.
 #
 # The unit and system tests run against the sanitized build; the tests that
-# measure memory (suite "memory") run against the plain build, since the
-# sanitizers' shadow memory and quarantine would swamp what they measure.
+# measure memory (suite "memory") or speed (suite "perf") run against the
+# plain build, since the sanitizers' shadow memory, quarantine and checks
+# would swamp what they measure.
 set -u
 cd "$(dirname "$0")"
 . .ci/deps.sh
@@ -50,8 +51,8 @@ run_tests() { # run_tests BUILDDIR MESON-TEST-OPTIONS...
     broken=$((broken + 1)) # meson itself failed before running anything
   fi
 }
-run_tests _build/asan --no-suite memory
-run_tests _build/release --suite memory
+run_tests _build/asan --no-suite memory --no-suite perf
+run_tests _build/release --suite memory --suite perf
 
 # libFuzzer (tests/fuzz): each harness for 30 s, two at a time, when clang
 # can link a harness. Builds _build/fuzz with clang, ASan and UBSan.

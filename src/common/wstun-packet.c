@@ -27,6 +27,7 @@ wstun_packet_parse (const guint8 *data, gsize avail, WstunPacketInfo *info)
       return WSTUN_PACKET_TRUNCATED;
     info->version = 4;
     info->length = len;
+    info->protocol = data[9];
     wstun_addr_set_v4 (&info->src, data + 12);
     wstun_addr_set_v4 (&info->dst, data + 16);
     return WSTUN_PACKET_OK;
@@ -44,6 +45,7 @@ wstun_packet_parse (const guint8 *data, gsize avail, WstunPacketInfo *info)
       return WSTUN_PACKET_TRUNCATED;
     info->version = 6;
     info->length = len;
+    info->protocol = data[6];
     wstun_addr_set_v6 (&info->src, data + 8);
     wstun_addr_set_v6 (&info->dst, data + 24);
     return WSTUN_PACKET_OK;

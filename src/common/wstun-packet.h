@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 #define WSTUN_IPV6_HEADER     40
 /* IPv4 total length is 16 bits; IPv6 adds its fixed header to a 16-bit
  * payload length (jumbograms are not carried). */
-#define WSTUN_PACKET_MAX (65535 + WSTUN_IPV6_HEADER)
+#define WSTUN_PACKET_MAX  (65535 + WSTUN_IPV6_HEADER)
+#define WSTUN_IPPROTO_TCP 6
 
 typedef enum {
   WSTUN_PACKET_OK,
@@ -22,8 +23,9 @@ typedef enum {
 } WstunPacketStatus;
 
 typedef struct {
-  guint version; /* 4 or 6 */
-  gsize length;  /* whole packet, header included */
+  guint version;   /* 4 or 6 */
+  gsize length;    /* whole packet, header included */
+  guint8 protocol; /* IPv4 protocol, or the IPv6 header's next header (6 = TCP) */
   WstunAddr src;
   WstunAddr dst;
 } WstunPacketInfo;

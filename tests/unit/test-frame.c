@@ -53,6 +53,10 @@ test_packet_ipv4 (void)
   g_assert_cmpuint (info.length, ==, 84);
   g_assert_cmpstr (wstun_addr_to_string (&info.src, buf), ==, "10.99.0.2");
   g_assert_cmpstr (wstun_addr_to_string (&info.dst, buf), ==, "10.99.0.3");
+  g_assert_cmpuint (info.protocol, ==, 0xab);
+  p->data[9] = WSTUN_IPPROTO_TCP;
+  g_assert_cmpint (wstun_packet_parse (p->data, p->len, &info), ==, WSTUN_PACKET_OK);
+  g_assert_cmpuint (info.protocol, ==, WSTUN_IPPROTO_TCP);
   /* trailing bytes are not part of the packet */
   g_assert_cmpint (wstun_packet_parse (p->data, p->len + 0, &info), ==, WSTUN_PACKET_OK);
 }
@@ -69,6 +73,7 @@ test_packet_ipv6 (void)
   g_assert_cmpuint (info.length, ==, 64);
   g_assert_cmpstr (wstun_addr_to_string (&info.src, buf), ==, "fd00:99::2");
   g_assert_cmpstr (wstun_addr_to_string (&info.dst, buf), ==, "fd00:99::3");
+  g_assert_cmpuint (info.protocol, ==, 59);
 }
 
 static void
