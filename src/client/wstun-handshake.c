@@ -11,6 +11,7 @@
 #include "wstun-error.h"
 #include "wstun-pin.h"
 #include "wstun-printable.h"
+#include "wstun-tcp-tune.h"
 #include "wstun-ws-takeover.h"
 
 struct _WstunHandshake {
@@ -257,8 +258,13 @@ static void
 on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connection, Attempt *self)
 {
   (void) msg;
-  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
+  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection)) {
+    g_autoptr (GError) error = NULL;
+
     note_endpoints (self, G_SOCKET_CONNECTION (connection));
+    if (!wstun_tcp_tune (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)), &error))
+      g_debug ("%s: tuning the TCP connection: %s", self->url, error->message);
+  }
   if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && self->pin_sha256 != NULL &&
       G_IS_TLS_CONNECTION (connection))
     g_tls_connection_set_database (G_TLS_CONNECTION (connection), NULL);

@@ -15,6 +15,7 @@
 #include "wstun-leases.h"
 #include "wstun-session.h"
 #include "wstun-state.h"
+#include "wstun-tcp-tune.h"
 #include "wstun-ws.h"
 
 /* Seconds a client refused with HTTP 503 is asked to wait (Retry-After). */
@@ -79,6 +80,8 @@ on_upgraded (SoupServerMessage *msg, WstunRelay *self)
   gboolean seed = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (msg), "wstun-seed"));
   const char *token_name = g_object_get_data (G_OBJECT (msg), "wstun-token");
   GSocketAddress *addr = soup_server_message_get_remote_address (msg);
+  GSocket *socket = soup_server_message_get_socket (msg);
+  g_autoptr (GError) error = NULL;
   WstunTokens *tokens = wstun_gate_get_tokens (self->gate);
   const WstunToken *token = NULL;
 
@@ -92,6 +95,8 @@ on_upgraded (SoupServerMessage *msg, WstunRelay *self)
   if (token_name != NULL && tokens != NULL)
     token = wstun_tokens_lookup_name (tokens, token_name);
 
+  if (socket != NULL && !wstun_tcp_tune (socket, &error))
+    g_debug ("%s: tuning the TCP connection: %s", remote, error->message);
   stream = soup_server_message_steal_connection (msg);
   ws = wstun_ws_new (stream, WSTUN_WS_ROLE_SERVER);
   wstun_ws_set_max_message (ws, self->config.max_frame);
