@@ -68,16 +68,24 @@ def ask(args):
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     half = b"q" * 100
     times = []
+    series = []
+    start = time.monotonic()
     with conn:
         for _ in range(args.count):
             if time.monotonic() > deadline:
                 sys.exit("rr ask: time is up")
+            if args.seconds is not None and time.monotonic() - start >= args.seconds:
+                break
             t0 = time.monotonic()
             conn.sendall(half)
             conn.sendall(half)
             read_exactly(conn, 100)
             times.append((time.monotonic() - t0) * 1000)
+            series.append((t0 - start, times[-1]))
             time.sleep(args.interval / 1000)
+    if args.series:
+        with open(args.series, "w") as f:
+            f.writelines("%.4f %.3f\n" % sample for sample in series)
     times.sort()
     print(json.dumps({"count": len(times), "p50_ms": round(percentile(times, 50), 3),
                       "p90_ms": round(percentile(times, 90), 3),
@@ -97,6 +105,9 @@ def main():
     a.add_argument("--count", type=int, default=1000)
     a.add_argument("--interval", type=float, default=5)
     a.add_argument("--timeout", type=float, default=60)
+    a.add_argument("--seconds", type=float,
+                   help="stop after this long, even if fewer than --count exchanges were made")
+    a.add_argument("--series", help="also write each exchange's start (s) and time (ms) here")
     args = parser.parse_args()
     try:
         (serve if args.mode == "serve" else ask)(args)
