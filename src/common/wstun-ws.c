@@ -27,6 +27,15 @@
  * them from the kernel in batches so that costs one syscall per 64 frames. */
 #define MASK_KEY_BATCH   64
 #define CLOSE_TIMEOUT_MS 3000
+/* Queued frames remember when they were queued, so the backlog's age (how
+ * long its oldest byte has waited) is known; a backlog that grows one
+ * small frame at a time shares marks beyond this many. */
+#define MAX_QUEUE_MARKS 256
+
+typedef struct {
+  guint64 end; /* the queued_total just past the frame */
+  gint64 time; /* when it was queued */
+} QueueMark;
 
 typedef enum {
   STATE_NEW,
@@ -63,6 +72,10 @@ struct _WstunWs {
   gsize out_tail;
   GSource *out_source;
   gsize max_backlog;
+  GArray *marks; /* QueueMark, oldest first from marks_head */
+  guint marks_head;
+  guint64 queued_total;              /* bytes ever queued */
+  guint64 sent_total;                /* bytes ever written out of the queue */
   guint32 mask_keys[MASK_KEY_BATCH]; /* strong random masking keys, used in turn */
   guint n_mask_keys;
 
@@ -151,6 +164,31 @@ queue_append (WstunWs *self, const guint8 *data, gsize len)
   }
   memcpy (self->out_buf + self->out_tail, data, len);
   self->out_tail += len;
+
+  self->queued_total += len;
+  if (self->marks->len - self->marks_head < MAX_QUEUE_MARKS) {
+    QueueMark mark = { self->queued_total, g_get_monotonic_time () };
+    g_array_append_val (self->marks, mark);
+  } else {
+    /* later than its own time: the age can only come out too high */
+    g_array_index (self->marks, QueueMark, self->marks->len - 1).end = self->queued_total;
+  }
+}
+
+static void
+queue_sent (WstunWs *self, gsize n)
+{
+  self->sent_total += n;
+  while (self->marks_head < self->marks->len &&
+         g_array_index (self->marks, QueueMark, self->marks_head).end <= self->sent_total)
+    self->marks_head++;
+  if (self->marks_head == self->marks->len) {
+    g_array_set_size (self->marks, 0);
+    self->marks_head = 0;
+  } else if (self->marks_head >= MAX_QUEUE_MARKS) {
+    g_array_remove_range (self->marks, 0, self->marks_head);
+    self->marks_head = 0;
+  }
 }
 
 static void
@@ -197,6 +235,7 @@ on_output (GObject *stream, gpointer user_data)
   if (n < 0)
     return G_SOURCE_REMOVE;
   self->out_head += n;
+  queue_sent (self, n);
   if (backlog (self) > 0)
     return G_SOURCE_CONTINUE;
 
@@ -402,6 +441,7 @@ close_stream (WstunWs *self)
   destroy_source (&self->deadline_source);
   g_clear_pointer (&self->out_buf, g_free);
   self->out_cap = self->out_head = self->out_tail = 0;
+  queue_sent (self, self->queued_total - self->sent_total);
   g_clear_pointer (&self->in_buf, g_free);
   self->in_cap = self->in_start = self->in_end = 0;
   g_clear_pointer (&self->frag, g_byte_array_unref);
@@ -983,6 +1023,15 @@ wstun_ws_get_backlog (WstunWs *self)
   return backlog (self);
 }
 
+gint64
+wstun_ws_get_backlog_age (WstunWs *self, gint64 now)
+{
+  g_return_val_if_fail (WSTUN_IS_WS (self), 0);
+  if (backlog (self) == 0 || self->marks_head == self->marks->len)
+    return 0;
+  return MAX (now - g_array_index (self->marks, QueueMark, self->marks_head).time, 0);
+}
+
 gsize
 wstun_ws_get_max_backlog (WstunWs *self)
 {
@@ -1027,6 +1076,7 @@ wstun_ws_finalize (GObject *object)
   g_clear_object (&self->stream);
   g_free (self->in_buf);
   g_free (self->out_buf);
+  g_array_unref (self->marks);
   g_clear_pointer (&self->frag, g_byte_array_unref);
   g_free (self->close_reason);
   g_clear_error (&self->close_error);
@@ -1048,4 +1098,5 @@ wstun_ws_init (WstunWs *self)
   self->max_message = DEFAULT_MAX_MESSAGE;
   self->max_backlog = DEFAULT_MAX_BACKLOG;
   self->rtt = -1;
+  self->marks = g_array_new (FALSE, FALSE, sizeof (QueueMark));
 }

@@ -99,6 +99,9 @@ void wstun_ws_abort (WstunWs *ws, const GError *error);
 gboolean wstun_ws_is_open (WstunWs *ws);
 gsize wstun_ws_get_backlog (WstunWs *ws);
 gsize wstun_ws_get_max_backlog (WstunWs *ws);
+/* Microseconds the oldest byte of the backlog has waited at @now (from
+ * g_get_monotonic_time()); 0 when the backlog is empty. */
+gint64 wstun_ws_get_backlog_age (WstunWs *ws, gint64 now);
 /* Bytes a frame with @payload_len bytes of payload takes, header (and, for
  * a client, masking key) included: what it adds to the backlog. */
 gsize wstun_ws_frame_size (WstunWs *ws, gsize payload_len);

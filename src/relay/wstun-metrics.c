@@ -54,6 +54,7 @@ wstun_metrics_render (WstunRelay *relay)
     { "unroutable", c->drop_unroutable },
     { "loop", c->drop_loop },
     { "backlog_full", c->drop_backlog },
+    { "queue_delay", c->drop_delay },
   };
 
   metric (out, "wstun_relay_clients", "gauge", "Connected clients",

@@ -172,6 +172,18 @@ deliver (WstunRouter *router, WstunRouterPeer *to, const guint8 *packet, gsize l
     count_drop_backlog (router, to, 1);
     return;
   }
+  /* and bounded in time: a backlog that stands for long is a queue the
+   * senders' congestion control has to be told about (wstun-codel.h) */
+  if (backlog > 0) {
+    gint64 now = g_get_monotonic_time ();
+
+    if (wstun_codel_should_drop (&to->codel, wstun_ws_get_backlog_age (to->ws, now), backlog, len,
+                                 now)) {
+      router->counters.drop_delay++;
+      to->counters.drop_delay++;
+      return;
+    }
+  }
 
   if (to->batch == NULL) {
     to->batch = router->spare->len > 0

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "wstun-address.h"
+#include "wstun-codel.h"
 #include "wstun-frame.h"
 #include "wstun-ws.h"
 
@@ -23,6 +24,7 @@ typedef struct {
   guint64 drop_unroutable; /* multicast, broadcast, link-local, loopback */
   guint64 drop_loop;       /* addressed to the sender itself */
   guint64 drop_backlog;    /* the receiver's send backlog is full */
+  guint64 drop_delay;      /* the receiver's backlog stood too long (CoDel) */
 } WstunRouterCounters;
 
 #define WSTUN_ROUTER_PEER_MAX_ADDRS 2
@@ -35,6 +37,7 @@ typedef struct {
   gboolean seed;     /* speaks the original text protocol: one rx:<hex> per packet */
   WstunBatch *batch; /* packets staged for this peer during the current burst */
   gboolean dirty;
+  WstunCodel codel; /* on the send backlog */
   WstunRouterCounters counters;
 } WstunRouterPeer;
 

@@ -178,7 +178,7 @@ udp_rcvbuf_errors() {
   wst_in 2 awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 }
     else print $col["RcvbufErrors"] }' /proc/net/snmp
 }
-drop_reasons=(malformed_frame spoofed_source no_route unroutable loop backlog_full)
+drop_reasons=(malformed_frame spoofed_source no_route unroutable loop backlog_full queue_delay)
 drops() { # drops: the relay's drop counters, one per line, in drop_reasons order
   local m r
   m=$(wst_metrics)
@@ -193,7 +193,7 @@ mapfile -t drops_start < <(drops)
 # test's bytes and CPU would not belong together.
 declare -A acc before
 procs=(relay client1 client2)
-counted=("${procs[@]}" bytes packets backlog_drops c1_txdrop c2_rxdrop)
+counted=("${procs[@]}" bytes packets backlog_drops delay_drops c1_txdrop c2_rxdrop)
 # shellcheck disable=SC2004,SC2154 # shellcheck takes a[key] of the nameref as arithmetic
 sample() { # sample ARRAY: CPU ticks, relay counters, wstun0 drops into ARRAY
   local -n a=$1
@@ -203,6 +203,7 @@ sample() { # sample ARRAY: CPU ticks, relay counters, wstun0 drops into ARRAY
   a[bytes]=$(counter "$m" wstun_relay_tx_bytes_total)
   a[packets]=$(counter "$m" wstun_relay_tx_packets_total)
   a[backlog_drops]=$(counter "$m" 'wstun_relay_dropped_total{reason="backlog_full"}')
+  a[delay_drops]=$(counter "$m" 'wstun_relay_dropped_total{reason="queue_delay"}')
   a[c1_txdrop]=$(linkstat 1 tx_dropped)
   a[c2_rxdrop]=$(linkstat 2 rx_dropped)
 }
@@ -367,6 +368,7 @@ for kind in tcp udp; do
   put "relay_${kind}_tx_bytes" "${acc[${kind}_bytes]:-0}"
   put "relay_${kind}_tx_packets" "${acc[${kind}_packets]:-0}"
   put "relay_${kind}_dropped_backlog_full" "${acc[${kind}_backlog_drops]:-0}"
+  put "relay_${kind}_dropped_queue_delay" "${acc[${kind}_delay_drops]:-0}"
   put "client1_wstun0_${kind}_tx_dropped" "${acc[${kind}_c1_txdrop]:-0}"
   put "client2_wstun0_${kind}_rx_dropped" "${acc[${kind}_c2_rxdrop]:-0}"
 done

@@ -308,7 +308,8 @@ def report(raw, out):
     print("drops in the tunnel tests")
     for kind in ("tcp", "udp"):
         print(f"  {kind.upper()} tests                        "
-              f"relay backlog_full {g(f'relay_{kind}_dropped_backlog_full', '-')}; "
+              f"relay backlog_full {g(f'relay_{kind}_dropped_backlog_full', '-')}, "
+              f"queue_delay {g(f'relay_{kind}_dropped_queue_delay', '-')}; "
               f"wstun0 client 1 tx {g(f'client1_wstun0_{kind}_tx_dropped', '-')}, "
               f"client 2 rx {g(f'client2_wstun0_{kind}_rx_dropped', '-')}")
     counted = [t for t in ("tcp1", "tcp4", "udp") if v.get(f"tunnel_{t}_counted") == "1"]

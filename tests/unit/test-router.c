@@ -757,8 +757,9 @@ test_slow_receiver (Fixture *f, gconstpointer data)
                       MAX (max_backlog, frame->len) + WSTUN_WS_HEADROOM);
     g_assert_cmpuint (bursts, <, 10000);
   }
-  /* every packet is either sent or counted as dropped */
-  g_assert_cmpuint (c->tx_packets + c->drop_backlog, ==, 8 * bursts);
+  /* every packet is either sent or counted as dropped (by the byte
+   * limit, or, on a slow machine, by the time limit) */
+  g_assert_cmpuint (c->tx_packets + c->drop_backlog + c->drop_delay, ==, 8 * bursts);
   g_assert_cmpuint (c->rx_packets, ==, 8 * bursts);
   g_assert_cmpuint (c->tx_bytes, ==, 8000 * c->tx_packets);
   g_assert_cmpuint (f->b.peer.counters.drop_backlog, ==, c->drop_backlog);
@@ -814,6 +815,66 @@ test_backlog_counts_frame_bytes (Fixture *f, gconstpointer data)
   /* what was counted as sent arrives */
   g_assert_cmpuint (count_received_packets (&f->b, &n_frames, &n_bytes), ==, c->tx_packets);
   g_assert_cmpuint (n_bytes, ==, c->tx_bytes);
+}
+
+/* The backlog is bounded in time too (wstun-codel.h): one that stands
+ * above the target for an interval loses big packets, never small ones,
+ * long before the byte limit is reached. */
+static void
+test_backlog_time_bound (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GByteArray) big = packet ("10.99.0.2", "10.99.0.3", 20000, 1);
+  g_autoptr (GByteArray) big_frame = concat (big, NULL);
+  g_autoptr (GByteArray) small = packet ("10.99.0.2", "10.99.0.3", 200, 2);
+  g_autoptr (GByteArray) small_frame = concat (small, NULL);
+  const WstunRouterCounters *c = wstun_router_get_counters (f->router);
+  gint64 start, age;
+  guint64 small_sent, n_bytes;
+  guint fills = 0, n_frames;
+
+  (void) data;
+  g_assert_cmpint (wstun_ws_get_backlog_age (f->b.peer.ws, g_get_monotonic_time ()), ==, 0);
+  /* b never reads: fill its socket until the relay has to queue */
+  wstun_ws_set_max_backlog (f->b.peer.ws, 64 * 1024 * 1024);
+  while (wstun_ws_get_backlog (f->b.peer.ws) < WSTUN_CODEL_MIN_BACKLOG) {
+    g_assert_cmpint (forward (f->router, &f->a, big_frame), ==, WSTUN_FRAME_OK);
+    wstun_router_flush (f->router);
+    g_assert_cmpuint (++fills, <, 10000);
+  }
+  g_assert_cmpuint (c->drop_delay, ==, 0);
+
+  /* the backlog ages; nothing is dropped for an interval */
+  start = g_get_monotonic_time ();
+  while (c->drop_delay == 0) {
+    g_usleep (2000);
+    g_assert_cmpint (forward (f->router, &f->a, big_frame), ==, WSTUN_FRAME_OK);
+    wstun_router_flush (f->router);
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  }
+  age = wstun_ws_get_backlog_age (f->b.peer.ws, g_get_monotonic_time ());
+  g_assert_cmpint (g_get_monotonic_time () - start, >=,
+                   WSTUN_CODEL_INTERVAL_USEC - WSTUN_CODEL_TARGET_USEC);
+  g_assert_cmpint (age, >=, WSTUN_CODEL_INTERVAL_USEC);
+  g_assert_cmpuint (c->drop_backlog, ==, 0);
+  g_assert_cmpuint (f->b.peer.counters.drop_delay, ==, c->drop_delay);
+
+  /* small packets still go through while big ones are dropped */
+  small_sent = c->tx_packets;
+  for (guint i = 0; i < 50; i++) {
+    g_usleep (1000);
+    g_assert_cmpint (forward (f->router, &f->a, small_frame), ==, WSTUN_FRAME_OK);
+    wstun_router_flush (f->router);
+  }
+  g_assert_cmpuint (c->tx_packets - small_sent, ==, 50);
+
+  /* once drained, the backlog has no age and the packets flow again */
+  g_assert_cmpuint (count_received_packets (&f->b, &n_frames, &n_bytes), ==, c->tx_packets);
+  g_assert_cmpint (wstun_ws_get_backlog_age (f->b.peer.ws, g_get_monotonic_time ()), ==, 0);
+  small_sent = c->drop_delay;
+  g_assert_cmpint (forward (f->router, &f->a, big_frame), ==, WSTUN_FRAME_OK);
+  wstun_router_flush (f->router);
+  g_assert_cmpuint (c->drop_delay, ==, small_sent);
+  g_assert_cmpuint (count_received_packets (&f->b, &n_frames, &n_bytes), ==, 1);
 }
 
 static void
@@ -1229,6 +1290,7 @@ main (int argc, char **argv)
   ADD ("/router/batching/limits", test_batching_limits);
   ADD ("/router/batching/slow-receiver", test_slow_receiver);
   ADD ("/router/batching/backlog-counts-frame-bytes", test_backlog_counts_frame_bytes);
+  ADD ("/router/batching/backlog-time-bound", test_backlog_time_bound);
   ADD ("/router/seed-peer", test_seed_peer);
   ADD ("/router/remove-peer", test_remove_peer);
 #undef ADD
