@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "wstun-frame.h"
+#include "wstun-rcvbuf-drops.h"
 
 /* TUN reads per wakeup before yielding to the socket side. */
 #define MAX_TUN_READS 256
@@ -20,17 +21,24 @@
  * datagrams of 1400 bytes (each costs about 2.3 KiB of buffer). A frame
  * carries up to 180, and one wakeup reads several frames: an application
  * that cannot run while this process writes them all loses the rest (the
- * kernel woke it, but this process still has its time slice). So a burst
- * pauses briefly after every RX_BURST_DATAGRAMS datagrams, and the
- * receiver drains its socket meanwhile. A pause, not sched_yield(): a
- * yield gives up the rest of the slice to every runnable process, and
- * under load this process then fell behind the relay (measured in
- * tests/bench/README.md). TCP is not counted: its buffers grow and its
- * flow control holds the sender back instead of dropping. */
+ * kernel woke it, but this process still has its time slice). So, while
+ * sockets here are seen to overflow, a burst pauses briefly after every
+ * RX_BURST_DATAGRAMS datagrams, and the receiver drains its socket
+ * meanwhile. A pause, not sched_yield(): a yield gives up the rest of the
+ * slice to every runnable process, and under load this process then fell
+ * behind the relay (tests/bench/README.md has the ladder). TCP is not
+ * counted: its buffers grow and its flow control holds the sender back
+ * instead of dropping. */
 #define RX_BURST_DATAGRAMS 32
 #define RX_PAUSE_NSEC      (20 * 1000)
 /* A longer gap between datagrams already let the receiver run. */
 #define RX_BURST_GAP_USEC 100
+/* The pauses cost throughput where receivers have room (big buffers, or
+ * applications that keep up), so they are made only for a while after the
+ * kernel counted datagrams that found their socket full (RcvbufErrors),
+ * looked at this often while datagrams arrive. */
+#define RX_DROPS_CHECK_USEC (20 * 1000)
+#define RX_PAUSING_USEC     (10 * G_USEC_PER_SEC)
 
 struct _WstunPump {
   GObject parent_instance;
@@ -43,6 +51,10 @@ struct _WstunPump {
   guint8 *sink;       /* packets read while there is no relay connection */
   guint rx_datagrams; /* written in this burst since the last pause */
   gint64 rx_last;     /* when the last datagram was written */
+  gint64 rx_drops_checked;
+  guint64 rx_drops; /* the namespace's RcvbufErrors then */
+  gboolean rx_drops_known;
+  gint64 rx_pausing_until; /* pause bursts until then */
   WstunConnectionStats stats;
   WstunConnectionStats stats_reported;
   GSource *stats_timer; /* runs while the counters move: "stats-changed" */
@@ -210,16 +222,34 @@ on_tun_readable (int fd, GIOCondition condition, gpointer user_data)
 
 /* ---- data path: relay -> TUN ----------------------------------------- */
 
+/* Whether sockets here overflowed lately: start or extend the pauses */
 static void
-count_datagram (WstunPump *self)
+check_receivers (WstunPump *self, gint64 now)
+{
+  guint64 drops;
+
+  if (now - self->rx_drops_checked < RX_DROPS_CHECK_USEC)
+    return;
+  self->rx_drops_checked = now;
+  if (!wstun_rcvbuf_drops_read (&drops))
+    return;
+  if (self->rx_drops_known && drops > self->rx_drops)
+    self->rx_pausing_until = now + RX_PAUSING_USEC;
+  self->rx_drops = drops;
+  self->rx_drops_known = TRUE;
+}
+
+static void
+count_datagram (WstunPump *self, gint64 now)
 {
   if (++self->rx_datagrams == RX_BURST_DATAGRAMS) {
-    struct timespec pause = { 0, RX_PAUSE_NSEC };
-
     self->rx_datagrams = 0;
-    nanosleep (&pause, NULL);
+    if (now < self->rx_pausing_until) {
+      struct timespec pause = { 0, RX_PAUSE_NSEC };
+
+      nanosleep (&pause, NULL);
+    }
   }
-  self->rx_last = g_get_monotonic_time ();
 }
 
 void
@@ -230,6 +260,8 @@ wstun_pump_receive (WstunPump *self, guint8 *data, gsize len)
   WstunPacketInfo info;
   guint8 *packet;
   guint n_packets = 0;
+  gboolean datagrams = FALSE;
+  gint64 now;
   int fd;
 
   stats_touched (self);
@@ -243,8 +275,10 @@ wstun_pump_receive (WstunPump *self, guint8 *data, gsize len)
     self->stats.dropped_packets += n_packets;
     return;
   }
-  if (g_get_monotonic_time () - self->rx_last > RX_BURST_GAP_USEC)
+  now = g_get_monotonic_time ();
+  if (now - self->rx_last > RX_BURST_GAP_USEC)
     self->rx_datagrams = 0;
+  check_receivers (self, now);
   fd = wstun_tun_get_fd (self->tun);
   wstun_frame_iter_init (&iter, data, len);
   while (wstun_frame_iter_next (&iter, &packet, &info)) {
@@ -261,9 +295,13 @@ wstun_pump_receive (WstunPump *self, guint8 *data, gsize len)
     }
     self->stats.rx_packets++;
     self->stats.rx_bytes += info.length;
-    if (info.protocol != WSTUN_IPPROTO_TCP)
-      count_datagram (self);
+    if (info.protocol != WSTUN_IPPROTO_TCP) {
+      count_datagram (self, now);
+      datagrams = TRUE;
+    }
   }
+  if (datagrams)
+    self->rx_last = g_get_monotonic_time ();
 }
 
 void

@@ -8,7 +8,8 @@
 # then: datagrams sent and received, and the loss at each hop: client 1's
 # TUN queue (wstun0 tx_dropped), the relay's backlog (backlog_full and
 # queue_delay), and the receiver's full socket (Udp RcvbufErrors in client
-# 2's namespace). Ends with one TCP test, so a change to the receive path
+# 2's namespace). $UDP_ARGS adds iperf3 options (for example "-w 4M", a
+# buffer that absorbs bursts). Ends with one TCP test, so a change to the receive path
 # shows what it costs TCP in the same run. Release build in $WSTUN_BUILDDIR
 # (default _build/release); namespace prefix wudp.
 set -u
@@ -32,11 +33,12 @@ rcvbuf_errors() {
 drops() { wst_drops "$1" || echo 0; }
 snapshot() { echo "$(linkstat 1 tx_dropped) $(drops backlog_full) $(drops queue_delay) $(rcvbuf_errors)"; }
 
+# shellcheck disable=SC2086 # UDP_ARGS: words
 for rate in ${RATES:-300M 1G 0}; do
   wst_bg udp-server "$(wst_ns 2)" iperf3 -s -1 -B "$a2"
   wst_wait 10 wst_listening "$(wst_ns 2)" 5201 || wst_fail "iperf3 did not listen"
   read -r t0 b0 d0 r0 < <(snapshot)
-  result=$(wst_in 1 timeout 60 iperf3 -u -b "$rate" -l 1400 -t "${T:-4}" -c "$a2" -J | python3 -c '
+  result=$(wst_in 1 timeout 60 iperf3 -u -b "$rate" -l 1400 -t "${T:-4}" ${UDP_ARGS:-} -c "$a2" -J | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["end"]["sum"]
 got = s["packets"] - s["lost_packets"]
