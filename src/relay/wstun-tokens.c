@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "wstun-error.h"
 #include "wstun-secret.h"
@@ -288,14 +289,23 @@ wstun_tokens_save (WstunTokens *tokens, GError **error)
   data = g_key_file_to_data (kf, &len, NULL);
   {
     g_autofree char *content = g_strconcat (FILE_HEADER, data, NULL);
+    GStatBuf old;
+    gboolean had = g_stat (tokens->path, &old) == 0;
+    /* the file is replaced: it keeps the group and the group's read access
+     * an administrator gave it (the relay's service user reads it through
+     * its group), never more than that */
+    int mode = had ? (int) ((old.st_mode & 0640) | 0600) : 0600;
 
     if (!g_file_set_contents_full (tokens->path, content, -1,
                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0600, &local)) {
+                                   mode, &local)) {
       g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_FAILED, _ ("Cannot write %s: %s"), tokens->path,
                    local->message);
       return FALSE;
     }
+    if (had && old.st_gid != getegid () && chown (tokens->path, (uid_t) -1, old.st_gid) != 0)
+      g_warning (_ ("%s: cannot give it back its group %u: %s"), tokens->path, (guint) old.st_gid,
+                 g_strerror (errno));
   }
   return TRUE;
 }

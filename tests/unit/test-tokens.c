@@ -120,6 +120,40 @@ test_tokens_roundtrip (void)
   remove_temp (path);
 }
 
+/* A file an administrator made readable to the relay's group (the
+ * service runs as wstun-relay) stays so when it is rewritten; one that
+ * was world-readable is not any more. */
+static void
+test_tokens_keep_group (void)
+{
+  g_autofree char *path = temp_path ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WstunTokens) tokens = NULL;
+  g_autofree char *token = NULL;
+  gboolean root = geteuid () == 0;
+  const gid_t group = 65534; /* nogroup */
+  struct stat st;
+
+  tokens = wstun_tokens_load (path, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (wstun_tokens_save (tokens, &error));
+  g_assert_cmpint (chmod (path, 0644), ==, 0);
+  if (root)
+    g_assert_cmpint (chown (path, (uid_t) -1, group), ==, 0);
+
+  token = wstun_tokens_add (tokens, "laptop", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (wstun_tokens_save (tokens, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0640);
+  if (root)
+    g_assert_cmpuint (st.st_gid, ==, group);
+  else
+    g_test_message ("not root: the group is not checked");
+  remove_temp (path);
+}
+
 static void
 test_tokens_invalid (void)
 {
@@ -316,6 +350,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tokens/roundtrip", test_tokens_roundtrip);
   g_test_add_func ("/tokens/invalid", test_tokens_invalid);
+  g_test_add_func ("/tokens/keep-group", test_tokens_keep_group);
   g_test_add_func ("/limits/rate", test_rate_limit);
   g_test_add_func ("/limits/log", test_log_limit);
   g_test_add_func ("/pool/statics", test_pool_statics);
