@@ -109,6 +109,10 @@ def main():
         "org.wstun.service": pkg("dbus-1", "system_bus_services_dir", prefix),
         "org.wstun.policy": pkg("polkit-gobject-1", "policydir", prefix),
         "wstund.service": unitdir,
+        "wstun-relay.service": unitdir,
+        "wstun-relay.sysusers": pkg("systemd", "sysusersdir", prefix),
+        "wstun-relay": os.path.join(options["prefix"], options["sbindir"]),
+        "wstun-relay.8": os.path.join(options["prefix"], options["mandir"], "man8"),
         "wstunctl.bash-completion": completionsdir,
         "wstund": os.path.join(options["prefix"], options["sbindir"]),
         "wstunctl": os.path.join(options["prefix"], options["bindir"]),
@@ -131,11 +135,17 @@ def main():
         for editor in ("libnm-vpn-plugin-wstun-editor.so", "libnm-gtk4-vpn-plugin-wstun-editor.so"):
             if editor in installed:
                 places[editor] = places["libnm-vpn-plugin-wstun.so"]
-    # and every file under the prefix: --prefix /usr/local or a test
-    # directory holds all of them
+    # the relay's example settings, where the system's settings are (/etc
+    # for the prefix /usr, meson's rule; else under the prefix)
+    sysconfdir = os.path.join(options["prefix"], options["sysconfdir"])
+    places["relay.conf"] = os.path.join(sysconfdir, "wstun")
+    # and every file under the prefix, or that sysconfdir, or a unit
+    # directory the builder chose (-Dsystemdsystemunitdir, as the Debian
+    # package does): --prefix /usr/local or a test directory holds all
+    roots = [options["prefix"], sysconfdir] + ([unitdir] if options.get("systemdsystemunitdir") else [])
     for source, dest in installed.items():
-        check(dest.startswith(options["prefix"] + "/"), f"{source} installs to {dest}, outside "
-              f"the prefix {options['prefix']}")
+        check(any(dest.startswith(r.rstrip("/") + "/") for r in roots),
+              f"{source} installs to {dest}, outside the prefix {options['prefix']}")
     if completionsdir == "no":
         del places["wstunctl.bash-completion"]
         check("wstunctl.bash-completion" not in installed, "-Dbashcompletiondir=no installs no completion")
