@@ -44,6 +44,9 @@ WSTUN_PACKAGES=(
   xvfb xauth librsvg2-common xdotool x11-apps python3-pil
   # the auth dialog's keyring test: gnome-keyring on a private session bus
   gnome-keyring libsecret-tools
+  # the packaging test (tests/packaging, WSTUN_PACKAGING=1): Debian
+  # packages built, checked and installed
+  debhelper dpkg-dev lintian
 )
 
 wstun_install_deps() {
