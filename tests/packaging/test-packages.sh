@@ -23,7 +23,10 @@ fi
 packages=(wstun wstun-relay network-manager-wstun network-manager-wstun-gnome)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wstun-deb.XXXXXX")
 purge() { DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${packages[@]}" >"$tmp/purge.log" 2>&1; }
+made_state=
 cleanup() {
+  rm -f /etc/wstun/tokens # made below
+  [ -z "$made_state" ] || rm -rf /var/lib/wstun
   purge
   rm -rf "$tmp"
 }
@@ -94,22 +97,50 @@ out=$(systemd-analyze verify --man=yes /lib/systemd/system/wstun-relay.service /
 [ -z "$out" ] || fail "systemd-analyze verify: $out"
 echo "# installed $version: $(cat "$tmp"/files-* | wc -l) paths"
 
-# 5. the installed programs carry a ping (the system tests' world)
+# 5. the installed programs carry a ping (the system tests' world), the
+# relay run as its unit runs it: user wstun-relay, only
+# CAP_NET_BIND_SERVICE, /var/lib/wstun its own, a tokens file it reads
+# through its group (which `token add` keeps)
 mkdir -p "$tmp/installed/src"
 ln -s /usr/sbin/wstun-relay /usr/sbin/wstund /usr/bin/wstunctl "$tmp/installed/src/"
+if [ ! -e /var/lib/wstun ]; then
+  install -d -m 0700 -o wstun-relay -g wstun-relay /var/lib/wstun && made_state=1
+fi
+tokens=/etc/wstun/tokens
+/usr/sbin/wstun-relay --tokens "$tokens" token add laptop >"$tmp/laptop.token" ||
+  fail "wstun-relay token add"
+chgrp wstun-relay "$tokens" && chmod 0640 "$tokens"
+/usr/sbin/wstun-relay --tokens "$tokens" token add phone >"$tmp/phone.token" ||
+  fail "wstun-relay token add (again)"
+[ "$(stat -c %G:%a "$tokens")" = wstun-relay:640 ] ||
+  fail "token add did not keep the tokens file's group: $(stat -c %G:%a "$tokens")"
+chmod 0600 "$tmp"/*.token
 (
   export WSTUN_BUILDDIR=$tmp/installed
   # shellcheck source=../system/lib.sh
   source "$src/tests/system/lib.sh"
   wst_world 2
-  wst_relay --pool 10.99.0.0/24
-  wst_client 1
-  wst_client 2
+  wst_bg relay "$(wst_ns relay)" setpriv --reuid=wstun-relay --regid=wstun-relay --init-groups \
+    --inh-caps=-all,+net_bind_service --ambient-caps=-all,+net_bind_service \
+    --bounding-set=-all,+net_bind_service --no-new-privs \
+    /usr/sbin/wstun-relay --config /etc/wstun/relay.conf --listen "$WST_RELAY_URL" \
+    --pool 10.99.0.0/24 --tokens "$tokens"
+  wst_wait 10 wst_listening "$(wst_ns relay)" 80 ||
+    wst_fail "the relay as wstun-relay does not listen: $(tail -5 "$(wst_logfile relay)")"
+  wst_client 1 --token-file "$tmp/laptop.token"
+  wst_client 2 --token-file "$tmp/phone.token"
   a2=$(wst_addr4 2)
   [ -n "$a2" ] || wst_fail "client 2 got no address"
   wst_in 1 ping -c 3 -i 0.2 -W 2 "$a2" >/dev/null || wst_fail "no ping through the installed wstun"
-  wst_pass "ping from client 1 to $a2 through the installed relay and wstund"
+  # SIGTERM: the leases are written where the unit's state directory is
+  wst_stop relay
+  [ -s /var/lib/wstun/leases.json ] || wst_fail "the relay wrote no /var/lib/wstun/leases.json"
+  [ "$(stat -c %U /var/lib/wstun/leases.json)" = wstun-relay ] || wst_fail "leases.json is not the relay user's"
+  wst_pass "ping from client 1 to $a2 through the installed relay, run as wstun-relay"
 ) || fail "the installed programs do not carry a ping"
+rm -f "$tokens"
+[ -z "$made_state" ] || rm -rf /var/lib/wstun
+made_state=
 
 # 6. purge: none of their files stay
 purge || fail "apt purge: $(tail -20 "$tmp/purge.log")"
