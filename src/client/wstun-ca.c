@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "wstun-error.h"
+#include "wstun-fd-io.h"
 
 #define PEM_CERTIFICATE "-----BEGIN CERTIFICATE-----"
 
@@ -21,9 +22,8 @@
 static GBytes *
 read_bounded (const char *path, GError **error)
 {
-  g_autofree guint8 *data = NULL;
+  GBytes *bytes;
   struct stat st;
-  gsize len = 0;
   int fd, saved;
 
   fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -44,47 +44,18 @@ read_bounded (const char *path, GError **error)
                  WSTUN_CA_MAX_SIZE);
     return NULL;
   }
-  /* one byte more than allowed tells a file that grew since fstat() */
-  data = g_malloc (WSTUN_CA_MAX_SIZE + 1);
-  while (len < WSTUN_CA_MAX_SIZE + 1) {
-    ssize_t n = read (fd, data + len, WSTUN_CA_MAX_SIZE + 1 - len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      saved = errno;
-      close (fd);
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _ ("cannot read it: %s"),
-                   g_strerror (saved));
-      return NULL;
-    }
-    if (n == 0)
-      break;
-    len += (gsize) n;
-  }
+  /* it may have grown since fstat(): the bound is on what is read */
+  bytes = wstun_fd_read_bounded (fd, WSTUN_CA_MAX_SIZE);
+  saved = errno;
   close (fd);
-  if (len > WSTUN_CA_MAX_SIZE) {
+  if (bytes == NULL && saved == EFBIG) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, _ ("it is larger than %d bytes"),
                  WSTUN_CA_MAX_SIZE);
-    return NULL;
+  } else if (bytes == NULL) {
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), _ ("cannot read it: %s"),
+                 g_strerror (saved));
   }
-  return g_bytes_new_take (g_realloc (g_steal_pointer (&data), MAX (len, 1)), len);
-}
-
-static gboolean
-write_all (int fd, const guint8 *data, gsize len)
-{
-  while (len > 0) {
-    ssize_t n = write (fd, data, len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return FALSE;
-    data += n;
-    len -= (gsize) n;
-  }
-  return TRUE;
+  return bytes;
 }
 
 /* data of "wstun-ca-memfd": the descriptor plus one, as 0 would be NULL */
@@ -119,7 +90,7 @@ database_from_pem (GBytes *pem, GError **error)
     return NULL;
   }
   fd = memfd_create ("wstun-ca", MFD_CLOEXEC);
-  if (fd < 0 || !write_all (fd, data, len)) {
+  if (fd < 0 || !wstun_fd_write_all (fd, data, len)) {
     int saved = errno;
 
     if (fd >= 0)

@@ -18,14 +18,14 @@
 #include <unistd.h>
 
 #include "wstun-dbus-names.h"
+#include "wstun-fd-io.h"
 
 GBytes *
 wstunctl_read_ca_file (const char *path, GError **error)
 {
   g_autofree char *display = g_filename_display_name (path);
-  g_autofree guint8 *data = NULL;
+  GBytes *bytes;
   struct stat st;
-  gsize length = 0;
   int fd, saved_errno;
 
   /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
@@ -58,34 +58,25 @@ wstunctl_read_ca_file (const char *path, GError **error)
                  (long long) st.st_size, WSTUN_SETTING_CA_MAX);
     return NULL;
   }
-  /* one byte more than allowed tells a file that grew since fstat() */
-  data = g_malloc (WSTUN_SETTING_CA_MAX + 1);
-  while (length < WSTUN_SETTING_CA_MAX + 1) {
-    ssize_t n = read (fd, data + length, WSTUN_SETTING_CA_MAX + 1 - length);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      saved_errno = errno;
-      g_close (fd, NULL);
-      g_set_error (error, WSTUNCTL_ERROR, WSTUNCTL_EXIT_USAGE, _ ("Cannot read %s: %s"), display,
-                   g_strerror (saved_errno));
-      return NULL;
-    }
-    if (n == 0)
-      break;
-    length += (gsize) n;
-  }
+  /* it may have grown since fstat(): the bound is on what is read */
+  bytes = wstun_fd_read_bounded (fd, WSTUN_SETTING_CA_MAX);
+  saved_errno = errno;
   g_close (fd, NULL);
-  if (length > WSTUN_SETTING_CA_MAX) {
+  if (bytes == NULL && saved_errno == EFBIG) {
     g_set_error (error, WSTUNCTL_ERROR, WSTUNCTL_EXIT_USAGE,
                  _ ("%s is too large for CA certificates: more than %d bytes"), display,
                  WSTUN_SETTING_CA_MAX);
     return NULL;
   }
-  if (length == 0) {
+  if (bytes == NULL) {
+    g_set_error (error, WSTUNCTL_ERROR, WSTUNCTL_EXIT_USAGE, _ ("Cannot read %s: %s"), display,
+                 g_strerror (saved_errno));
+    return NULL;
+  }
+  if (g_bytes_get_size (bytes) == 0) {
+    g_bytes_unref (bytes);
     g_set_error (error, WSTUNCTL_ERROR, WSTUNCTL_EXIT_USAGE, _ ("%s is empty"), display);
     return NULL;
   }
-  return g_bytes_new_take (g_realloc (g_steal_pointer (&data), length), length);
+  return bytes;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "wstun-error.h"
+#include "wstun-fd-io.h"
 #include "wstun-json-check.h"
 #include "wstun-printable.h"
 
@@ -352,22 +353,6 @@ wstun_state_serialize (WstunLeases *leases)
 
 /* ---- writing -------------------------------------------------------------- */
 
-static gboolean
-write_all (int fd, const guint8 *data, gsize len)
-{
-  while (len > 0) {
-    ssize_t n = write (fd, data, len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return FALSE;
-    data += n;
-    len -= n;
-  }
-  return TRUE;
-}
-
 /* Replaces the file by @bytes so that a crash at any moment leaves the old
  * file or the new one, whole: a new file beside it, flushed to the disk,
  * renamed over it, and the directory (the rename) flushed too. */
@@ -385,7 +370,7 @@ write_atomic (const char *dir, const char *path, GBytes *bytes, GError **error)
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "%s: %s", temp, g_strerror (err));
     return FALSE;
   }
-  if (!write_all (fd, data, len) || fsync (fd) != 0) {
+  if (!wstun_fd_write_all (fd, data, len) || fsync (fd) != 0) {
     err = errno;
     close (fd);
     unlink (temp);
@@ -716,7 +701,7 @@ set_aside (WstunState *self, const char *why)
 static GBytes *
 read_file (WstunState *self, gboolean *missing, GError **error)
 {
-  g_autoptr (GByteArray) data = NULL;
+  GBytes *data;
   struct stat st;
   int fd, err;
 
@@ -733,32 +718,17 @@ read_file (WstunState *self, gboolean *missing, GError **error)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "not a regular file");
     return NULL;
   }
-  data = g_byte_array_sized_new (MIN ((gsize) st.st_size, WSTUN_STATE_FILE_MAX_SIZE) + 1);
-  for (;;) {
-    guint8 buf[64 * 1024];
-    ssize_t n = read (fd, buf, sizeof buf);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      err = errno;
-      close (fd);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "%s", g_strerror (err));
-      return NULL;
-    }
-    if (n == 0)
-      break;
-    /* it may grow after fstat(): the bound is on what is read */
-    if (data->len + n > WSTUN_STATE_FILE_MAX_SIZE) {
-      close (fd);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "larger than %u bytes",
-                   (guint) WSTUN_STATE_FILE_MAX_SIZE);
-      return NULL;
-    }
-    g_byte_array_append (data, buf, n);
-  }
+  /* it may grow after fstat(): the bound is on what is read */
+  data = wstun_fd_read_bounded (fd, WSTUN_STATE_FILE_MAX_SIZE);
+  err = errno;
   close (fd);
-  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+  if (data == NULL && err == EFBIG) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "larger than %u bytes",
+                 (guint) WSTUN_STATE_FILE_MAX_SIZE);
+  } else if (data == NULL) {
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "%s", g_strerror (err));
+  }
+  return data;
 }
 
 typedef struct {
