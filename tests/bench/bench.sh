@@ -172,12 +172,6 @@ counter() {
 linkstat() { # linkstat N COUNTER: a wstun0 counter in client N
   wst_in "$1" cat "/sys/class/net/wstun0/statistics/$2" 2>/dev/null || echo 0
 }
-# udp_rcvbuf_errors: UDP datagrams client 2's sockets had no room for
-# shellcheck disable=SC2016 # an awk program
-udp_rcvbuf_errors() {
-  wst_in 2 awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 }
-    else print $col["RcvbufErrors"] }' /proc/net/snmp
-}
 drop_reasons=(malformed_frame spoofed_source no_route unroutable loop backlog_full queue_delay)
 drops() { # drops: the relay's drop counters, one per line, in drop_reasons order
   local m r
@@ -255,7 +249,7 @@ iperf() {
     return
   fi
   [ "$path" = tunnel ] && sample before
-  [ "$kind" = udp ] && rcvbuf=$(udp_rcvbuf_errors)
+  [ "$kind" = udp ] && rcvbuf=$(wst_udp_rcvbuf_errors 2)
   wst_bg "$client" "$(wst_ns 1)" iperf3 -c "${dst[$path]}" -t "$duration" -J --logfile "$json" "$@"
   # Bounded even if a side hangs, and cut short when a wstun process dies,
   # since iperf3 would then only wait for its own timeouts.
@@ -269,7 +263,7 @@ iperf() {
   done
   wst_stop "$client"
   # where the datagrams that did not arrive went, besides the tunnel's own drops
-  [ "$kind" = udp ] && put "${path}_${test}_rcvbuf_errors" $(($(udp_rcvbuf_errors) - rcvbuf))
+  [ "$kind" = udp ] && put "${path}_${test}_rcvbuf_errors" $(($(wst_udp_rcvbuf_errors 2) - rcvbuf))
   # the server exits after its one test; give it time to, then make sure
   wst_wait 5 wst_ended "$server"
   wst_stop "$server"

@@ -40,9 +40,6 @@ wst_client 2
 WST_KEEP_LOGS=${KEEP_LOGS:-${TMPDIR:-/tmp}/wstun-latency-load}
 echo "# logs will be in $WST_KEEP_LOGS"
 
-p2_tx() { ip netns exec "$(wst_ns relay)" cat /sys/class/net/p2/statistics/tx_bytes; }
-p2_sent_since() { [ $(($(p2_tx) - $1)) -ge "$2" ]; }
-
 for path in ${PATHS:-tunnel underlay}; do
   dst=$(wst_addr4 2)
   [ "$path" = underlay ] && dst=198.18.0.3
@@ -51,10 +48,10 @@ for path in ${PATHS:-tunnel underlay}; do
   wst_wait 10 wst_listening "$(wst_ns 2)" 7000 || wst_fail "$path: rr server did not listen"
   wst_bg "bulk-server-$path" "$(wst_ns 2)" iperf3 -s -1 -B "$dst"
   wst_wait 10 wst_listening "$(wst_ns 2)" 5201 || wst_fail "$path: iperf3 did not listen"
-  start=$(p2_tx)
+  start=$(wst_port_tx_bytes 2)
   # shellcheck disable=SC2086 # an optional option
   wst_bg "bulk-$path" "$(wst_ns 1)" iperf3 -c "$dst" -t "$duration" ${CC:+-C "$CC"} -J
-  wst_wait 10 p2_sent_since "$start" "${SECOND_BYTES:-2500000}" ||
+  wst_wait 10 wst_port_sent_since 2 "$start" "${SECOND_BYTES:-2500000}" ||
     wst_fail "$path: the transfer did not start"
   rr=$(wst_in 1 timeout $((duration + 30)) "$WST_PYTHON" "$WST_TOOLS/rr.py" ask --to "$dst" \
     --port 7000 --count 1000000 --seconds $((duration - 3)) --interval 10 \

@@ -27,11 +27,8 @@ wst_client 2
 a2=$(wst_addr4 2)
 
 linkstat() { ip netns exec "$(wst_ns "$1")" cat "/sys/class/net/wstun0/statistics/$2"; }
-rcvbuf_errors() {
-  ip netns exec "$(wst_ns 2)" nstat -az UdpRcvbufErrors | awk '$1 == "UdpRcvbufErrors" { print $2 }'
-}
 drops() { wst_drops "$1" || echo 0; }
-snapshot() { echo "$(linkstat 1 tx_dropped) $(drops backlog_full) $(drops queue_delay) $(rcvbuf_errors)"; }
+snapshot() { echo "$(linkstat 1 tx_dropped) $(drops backlog_full) $(drops queue_delay) $(wst_udp_rcvbuf_errors 2)"; }
 
 # shellcheck disable=SC2086 # UDP_ARGS: words
 for rate in ${RATES:-300M 1G 0}; do

@@ -275,6 +275,19 @@ wst_drops() {
   [ -n "$v" ] && echo "$v"
 }
 
+# wst_udp_rcvbuf_errors N: UDP datagrams that found a socket of client N's
+# namespace full (Udp: RcvbufErrors)
+# shellcheck disable=SC2016 # an awk program
+wst_udp_rcvbuf_errors() {
+  wst_in "$1" awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 }
+    else print $col["RcvbufErrors"] }' /proc/net/snmp
+}
+
+# wst_port_tx_bytes N: bytes the relay's bridge port sent towards client N
+wst_port_tx_bytes() { ip netns exec "$(wst_ns relay)" cat "/sys/class/net/p$1/statistics/tx_bytes"; }
+# wst_port_sent_since N START BYTES: the port has sent BYTES since it stood at START
+wst_port_sent_since() { [ $(($(wst_port_tx_bytes "$1") - $2)) -ge "$3" ]; }
+
 wst_log_has() { # wst_log_has NAME ERE: NAME's log has a line matching ERE
   grep -Eq -- "$2" "$(wst_logfile "$1")"
 }

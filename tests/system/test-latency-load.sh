@@ -35,9 +35,6 @@ wst_client 2
 a2=$(wst_addr4 2)
 [ -n "$a2" ] || wst_fail "client 2 got no address"
 
-p2_tx() { ip netns exec "$(wst_ns relay)" cat /sys/class/net/p2/statistics/tx_bytes; }
-p2_sent_since() { [ $(($(p2_tx) - $1)) -ge "$2" ]; }
-
 # under_load PATH DST: prints "P50 P99 BULK-MBIT"
 under_load() {
   local path=$1 dst=$2 rr bulk start
@@ -46,10 +43,10 @@ under_load() {
   wst_wait 10 wst_listening "$(wst_ns 2)" 7000 || wst_fail "$path: rr server did not listen"
   wst_bg "bulk-server-$path" "$(wst_ns 2)" iperf3 -s -1 -B "$dst"
   wst_wait 10 wst_listening "$(wst_ns 2)" 5201 || wst_fail "$path: iperf3 did not listen"
-  start=$(p2_tx)
+  start=$(wst_port_tx_bytes 2)
   wst_bg "bulk-$path" "$(wst_ns 1)" iperf3 -c "$dst" -t 10 -C cubic -J
   # the exchange starts once the download has had a second of the link
-  wst_wait 10 p2_sent_since "$start" 2500000 || wst_fail "$path: the download did not start"
+  wst_wait 10 wst_port_sent_since 2 "$start" 2500000 || wst_fail "$path: the download did not start"
   rr=$(wst_in 1 timeout 30 "$WST_PYTHON" "$WST_TOOLS/rr.py" ask --to "$dst" --port 7000 \
     --count 100000 --seconds 7 --interval 10 --series "$WST_LOGDIR/rr-$path.txt") ||
     wst_fail "$path: the request/response exchange failed"

@@ -38,15 +38,11 @@ s = json.load(open(sys.argv[1]))["end"]["sum"]
 print("%.2f %d" % (s["lost_percent"], s["packets"] - s["lost_packets"]))' "$json"
 }
 
-rcvbuf_errors() {
-  ip netns exec "$(wst_ns 2)" nstat -az UdpRcvbufErrors | awk '$1 == "UdpRcvbufErrors" { print $2 }'
-}
-
 best=
 for run in 1 2; do
-  before=$(rcvbuf_errors)
+  before=$(wst_udp_rcvbuf_errors 2)
   read -r loss got < <(udp_loss "$a2")
-  after=$(rcvbuf_errors)
+  after=$(wst_udp_rcvbuf_errors 2)
   wst_log "run $run: $rate through the tunnel: loss $loss % ($got received," \
     "$((after - before)) dropped by the receiver's full socket buffer)"
   [ -n "$loss" ] || wst_fail "no result from iperf3"
