@@ -10,6 +10,7 @@
 
 #include "wstun-control.h"
 #include "wstun-error.h"
+#include "wstun-reactor.h"
 
 /* Reads go straight into a buffer big enough for a whole frame, so a
  * message is handed up in place. A buffer starts small, so idle peers cost
@@ -27,6 +28,9 @@
  * them from the kernel in batches so that costs one syscall per 64 frames. */
 #define MASK_KEY_BATCH   64
 #define CLOSE_TIMEOUT_MS 3000
+/* Keepalive ticks need no precision: rounded to this, the ticks of many
+ * connections share wakeups. */
+#define KEEPALIVE_SLACK_US (100 * 1000)
 /* Queued frames remember when they were queued, so the backlog's age (how
  * long its oldest byte has waited) is known; a backlog that grows one
  * small frame at a time shares marks beyond this many. */
@@ -61,7 +65,7 @@ struct _WstunWs {
   gsize in_start;
   gsize in_end;
   gsize in_need; /* bytes from in_start the pending frame needs */
-  GSource *in_source;
+  gboolean in_watched;
   GByteArray *frag;
   WstunWsOpcode frag_opcode;
   gsize max_message;
@@ -70,7 +74,7 @@ struct _WstunWs {
   gsize out_cap;
   gsize out_head;
   gsize out_tail;
-  GSource *out_source;
+  gboolean out_watched;
   gsize max_backlog;
   GArray *marks; /* QueueMark, oldest first from marks_head */
   guint marks_head;
@@ -82,16 +86,26 @@ struct _WstunWs {
   guint16 close_code;
   char *close_reason;
   GError *close_error;
-  GSource *close_timeout;
+  WstunTimer close_timer;
   gboolean closed_emitted;
   gboolean lingering; /* failed: input is read and dropped until the peer closes */
 
   guint keepalive;
-  GSource *keepalive_source;
-  GSource *deadline_source; /* armed once the peer is quiet: 3 intervals exactly */
+  gint64 keepalive_next;
+  WstunTimer keepalive_timer;
+  WstunTimer deadline_timer; /* armed once the peer is quiet: 3 intervals exactly */
   gint64 last_rx;
   gint64 ping_sent;
   gint64 rtt;
+
+  /* Readiness comes from one watch in the main context's reactor when the
+   * stream's socket is known (always, for TCP and TLS); a stream without
+   * one (the fuzzer's memory streams) gets pollable sources. */
+  WstunReactor *reactor;
+  GSocket *socket;
+  WstunReactorWatch *watch;
+  GSource *in_source;
+  GSource *out_source;
 };
 
 G_DEFINE_FINAL_TYPE (WstunWs, wstun_ws, G_TYPE_OBJECT)
@@ -223,41 +237,120 @@ write_some (WstunWs *self, const guint8 *data, gsize len)
   return done;
 }
 
-static gboolean
-on_output (GObject *stream, gpointer user_data)
+/* ---- readiness --------------------------------------------------------- */
+
+static void input_ready (WstunWs *self);
+static void output_ready (WstunWs *self);
+
+static void
+on_ready (WstunReactorWatch *watch, GIOCondition condition, gpointer user_data)
 {
   WstunWs *self = user_data;
   g_autoptr (WstunWs) hold G_GNUC_UNUSED = g_object_ref (self);
+
+  (void) watch;
+  /* errors and hang-ups go to whichever side is watched: its next read or
+   * write reports them */
+  if ((condition & (G_IO_IN | G_IO_ERR | G_IO_HUP)) && self->in_watched)
+    input_ready (self);
+  if ((condition & (G_IO_OUT | G_IO_ERR | G_IO_HUP)) && self->out_watched)
+    output_ready (self);
+}
+
+static gboolean
+on_input_source (GObject *stream, gpointer user_data)
+{
+  (void) stream;
+  input_ready (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_output_source (GObject *stream, gpointer user_data)
+{
+  (void) stream;
+  output_ready (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Watches the stream for input and/or output (only what is asked) */
+static void
+set_watch (WstunWs *self, gboolean in, gboolean out)
+{
+  self->in_watched = in;
+  self->out_watched = out;
+  if (self->socket != NULL) {
+    GIOCondition events = (in ? G_IO_IN : 0) | (out ? G_IO_OUT : 0);
+
+    if (self->watch != NULL)
+      wstun_reactor_watch_set_events (self->watch, events);
+    else if (events != 0)
+      self->watch = wstun_reactor_watch_fd (self->reactor, g_socket_get_fd (self->socket), events,
+                                            on_ready, self);
+    return;
+  }
+  if (!in)
+    destroy_source (&self->in_source);
+  else if (self->in_source == NULL) {
+    self->in_source = g_pollable_input_stream_create_source (self->input, NULL);
+    g_source_set_callback (self->in_source, G_SOURCE_FUNC (on_input_source), self, NULL);
+    g_source_attach (self->in_source, g_main_context_get_thread_default ());
+  }
+  if (!out)
+    destroy_source (&self->out_source);
+  else if (self->out_source == NULL) {
+    self->out_source = g_pollable_output_stream_create_source (self->output, NULL);
+    g_source_set_callback (self->out_source, G_SOURCE_FUNC (on_output_source), self, NULL);
+    g_source_attach (self->out_source, g_main_context_get_thread_default ());
+  }
+}
+
+/* Input this wakeup did not take (the read budget): read it on the next
+ * pass, not only when the socket shows more (a TLS stream may hold
+ * decrypted data the socket no longer shows) */
+static void
+input_left (WstunWs *self)
+{
+  if (self->watch != NULL && self->in_watched)
+    wstun_reactor_watch_set_pending (self->watch);
+}
+
+static void
+unwatch (WstunWs *self)
+{
+  set_watch (self, FALSE, FALSE);
+  g_clear_pointer (&self->watch, wstun_reactor_watch_remove);
+}
+
+static void
+output_ready (WstunWs *self)
+{
+  g_autoptr (WstunWs) hold G_GNUC_UNUSED = g_object_ref (self);
   gssize n;
 
-  (void) stream;
   n = write_some (self, self->out_buf + self->out_head, backlog (self));
   if (n < 0)
-    return G_SOURCE_REMOVE;
+    return;
   self->out_head += n;
   queue_sent (self, n);
   if (backlog (self) > 0)
-    return G_SOURCE_CONTINUE;
+    return;
 
   self->out_head = self->out_tail = 0;
-  destroy_source (&self->out_source);
+  set_watch (self, self->in_watched, FALSE);
   release_queue_memory (self);
   if (self->state == STATE_FLUSHING) {
     if (!self->lingering)
       close_stream (self);
   } else if (self->state == STATE_OPEN && self->cb.drained != NULL)
     self->cb.drained (self, self->user_data);
-  return G_SOURCE_REMOVE;
 }
 
 static void
 watch_output (WstunWs *self)
 {
-  if (self->out_source != NULL)
-    return;
-  self->out_source = g_pollable_output_stream_create_source (self->output, NULL);
-  g_source_set_callback (self->out_source, G_SOURCE_FUNC (on_output), self, NULL);
-  g_source_attach (self->out_source, g_main_context_get_thread_default ());
+  if (!self->out_watched)
+    set_watch (self, self->in_watched, TRUE);
 }
 
 static guint32
@@ -434,11 +527,11 @@ close_stream (WstunWs *self)
   if (self->state == STATE_CLOSED)
     return;
   self->state = STATE_CLOSED;
-  destroy_source (&self->in_source);
-  destroy_source (&self->out_source);
-  destroy_source (&self->close_timeout);
-  destroy_source (&self->keepalive_source);
-  destroy_source (&self->deadline_source);
+  /* out of the epoll set before the descriptor closes */
+  unwatch (self);
+  wstun_timer_stop (&self->close_timer);
+  wstun_timer_stop (&self->keepalive_timer);
+  wstun_timer_stop (&self->deadline_timer);
   g_clear_pointer (&self->out_buf, g_free);
   self->out_cap = self->out_head = self->out_tail = 0;
   queue_sent (self, self->queued_total - self->sent_total);
@@ -449,26 +542,25 @@ close_stream (WstunWs *self)
                            g_object_ref (self));
 }
 
-static gboolean
-on_close_timeout (gpointer user_data)
+static void
+on_close_timeout (WstunTimer *timer, gpointer user_data)
 {
   WstunWs *self = user_data;
+  g_autoptr (WstunWs) hold G_GNUC_UNUSED = g_object_ref (self);
 
-  g_clear_pointer (&self->close_timeout, g_source_unref);
+  (void) timer;
   if (self->close_error == NULL && self->state == STATE_CLOSING)
     g_debug ("peer did not answer the closing handshake in time");
   close_stream (self);
-  return G_SOURCE_REMOVE;
 }
 
 static void
 start_close_timeout (WstunWs *self)
 {
-  if (self->close_timeout != NULL)
+  if (wstun_timer_is_armed (&self->close_timer))
     return;
-  self->close_timeout = g_timeout_source_new (CLOSE_TIMEOUT_MS);
-  g_source_set_callback (self->close_timeout, on_close_timeout, self, NULL);
-  g_source_attach (self->close_timeout, g_main_context_get_thread_default ());
+  wstun_timer_start (&self->close_timer, self->reactor,
+                     g_get_monotonic_time () + CLOSE_TIMEOUT_MS * 1000, 0);
 }
 
 /* Flushes what is queued, then closes the stream (bounded by a timeout).
@@ -479,9 +571,9 @@ static void
 flush_and_close (WstunWs *self, gboolean linger)
 {
   self->state = STATE_FLUSHING;
-  self->lingering = linger && self->in_source != NULL;
+  self->lingering = linger && self->in_watched;
   if (!self->lingering)
-    destroy_source (&self->in_source);
+    set_watch (self, FALSE, self->out_watched);
   if (backlog (self) == 0 && !self->lingering) {
     close_stream (self);
     return;
@@ -808,16 +900,14 @@ ensure_input_space (WstunWs *self)
   self->in_buf = g_realloc (self->in_buf, self->in_cap);
 }
 
-static gboolean
-on_input (GObject *stream, gpointer user_data)
+static void
+input_ready (WstunWs *self)
 {
-  WstunWs *self = user_data;
   g_autoptr (WstunWs) hold G_GNUC_UNUSED = g_object_ref (self);
   gsize budget = READ_BUDGET;
   gboolean got_data = FALSE;
 
-  (void) stream;
-  while (self->in_source != NULL && budget > 0) {
+  while (self->in_watched && budget > 0) {
     g_autoptr (GError) error = NULL;
     gssize n;
 
@@ -828,7 +918,7 @@ on_input (GObject *stream, gpointer user_data)
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         break;
       wstun_ws_abort (self, error);
-      return G_SOURCE_REMOVE;
+      return;
     }
     if (n == 0) {
       g_autoptr (GError) eof = NULL;
@@ -836,7 +926,7 @@ on_input (GObject *stream, gpointer user_data)
       eof = g_error_new_literal (WSTUN_ERROR, WSTUN_ERROR_FAILED,
                                  _ ("The peer closed the connection without a closing handshake"));
       wstun_ws_abort (self, self->state == STATE_OPEN ? eof : NULL);
-      return G_SOURCE_REMOVE;
+      return;
     }
     got_data = TRUE;
     self->in_end += n;
@@ -848,11 +938,12 @@ on_input (GObject *stream, gpointer user_data)
     process_input (self);
   }
 
+  if (budget == 0)
+    input_left (self);
   if (got_data)
     self->last_rx = g_get_monotonic_time ();
   if (self->state == STATE_OPEN && self->cb.burst_done != NULL)
     self->cb.burst_done (self, self->user_data);
-  return G_SOURCE_CONTINUE;
 }
 
 /* ---- keepalive ------------------------------------------------------- */
@@ -879,45 +970,48 @@ peer_timed_out (WstunWs *self)
   wstun_ws_abort (self, error);
 }
 
-static gboolean
-on_deadline (gpointer user_data)
+static void
+on_deadline (WstunTimer *timer, gpointer user_data)
 {
   WstunWs *self = user_data;
+  g_autoptr (WstunWs) hold G_GNUC_UNUSED = g_object_ref (self);
   gint64 deadline = self->last_rx + 3 * (gint64) self->keepalive * G_USEC_PER_SEC;
 
-  g_clear_pointer (&self->deadline_source, g_source_unref);
+  (void) timer;
   /* something came meanwhile: the ticks go on looking */
   if (g_get_monotonic_time () >= deadline)
     peer_timed_out (self);
-  return G_SOURCE_REMOVE;
 }
 
-static gboolean
-on_keepalive (gpointer user_data)
+static void
+on_keepalive (WstunTimer *timer, gpointer user_data)
 {
   WstunWs *self = user_data;
+  g_autoptr (WstunWs) hold G_GNUC_UNUSED = g_object_ref (self);
   gint64 now = g_get_monotonic_time ();
   gint64 interval = (gint64) self->keepalive * G_USEC_PER_SEC;
   gint64 deadline = self->last_rx + 3 * interval;
   guint8 payload[sizeof (gint64)];
 
+  (void) timer;
   if (now >= deadline) {
-    g_clear_pointer (&self->keepalive_source, g_source_unref);
     peer_timed_out (self);
-    return G_SOURCE_REMOVE;
+    return;
   }
-  /* The ticks come every interval (on whole seconds), so the first one
-   * after the deadline could be almost an interval late; once the peer
-   * has been quiet for an interval and a half, a one-shot timer ends it at
-   * three intervals exactly (PROTOCOL.md, 5: "within three intervals"). A
-   * peer that answers pings is never that quiet: no extra timer. */
-  if (now - self->last_rx > interval + interval / 2 && self->deadline_source == NULL) {
-    self->deadline_source = g_timeout_source_new ((deadline - now) / 1000 + 1);
-    g_source_set_callback (self->deadline_source, on_deadline, self, NULL);
-    g_source_attach (self->deadline_source, g_main_context_get_thread_default ());
-  }
+  /* the next tick one interval after this one was due, not after it ran */
+  self->keepalive_next = MAX (self->keepalive_next + interval, now);
+  wstun_timer_start (&self->keepalive_timer, self->reactor, self->keepalive_next,
+                     KEEPALIVE_SLACK_US);
+  /* The ticks come every interval, so the first one after the deadline
+   * could be almost an interval late; once the peer has been quiet for an
+   * interval and a half, a one-shot timer ends it at three intervals
+   * exactly (PROTOCOL.md, 5: "within three intervals"). A peer that
+   * answers pings is never that quiet: no extra timer. */
+  if (now - self->last_rx > interval + interval / 2 &&
+      !wstun_timer_is_armed (&self->deadline_timer))
+    wstun_timer_start (&self->deadline_timer, self->reactor, deadline, 0);
   if (self->state != STATE_OPEN)
-    return G_SOURCE_CONTINUE;
+    return;
   /* an idle connection gives back its input buffer (up to a frame's size),
    * so a relay's memory follows its active clients, not all of them */
   if (self->in_start == self->in_end && now - self->last_rx >= interval) {
@@ -927,7 +1021,6 @@ on_keepalive (gpointer user_data)
   self->ping_sent = now;
   memcpy (payload, &now, sizeof now);
   send_copy (self, WSTUN_WS_OPCODE_PING, payload, sizeof payload);
-  return G_SOURCE_CONTINUE;
 }
 
 void
@@ -936,16 +1029,46 @@ wstun_ws_set_keepalive (WstunWs *self, guint seconds)
   g_return_if_fail (WSTUN_IS_WS (self));
 
   self->keepalive = seconds;
-  destroy_source (&self->keepalive_source);
-  destroy_source (&self->deadline_source);
+  wstun_timer_stop (&self->keepalive_timer);
+  wstun_timer_stop (&self->deadline_timer);
   if (seconds == 0 || self->state >= STATE_FLUSHING)
     return;
-  self->keepalive_source = g_timeout_source_new_seconds (seconds);
-  g_source_set_callback (self->keepalive_source, on_keepalive, self, NULL);
-  g_source_attach (self->keepalive_source, g_main_context_get_thread_default ());
+  self->keepalive_next = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+  wstun_timer_start (&self->keepalive_timer, self->reactor, self->keepalive_next,
+                     KEEPALIVE_SLACK_US);
 }
 
 /* ---- object ---------------------------------------------------------- */
+
+/* The socket under @stream: a GSocketConnection's, or the one under a TLS
+ * connection or libsoup's buffering stream ("base-iostream"), whose reads
+ * the socket's readiness drives. NULL for other streams. */
+static GSocket *
+stream_socket (GIOStream *stream)
+{
+  for (guint depth = 0; stream != NULL && depth < 4; depth++) {
+    const char *property;
+    GIOStream *base = NULL;
+
+    if (G_IS_SOCKET_CONNECTION (stream))
+      return g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
+    if (G_IS_TLS_CONNECTION (stream))
+      property = "base-io-stream";
+    else if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream") != NULL)
+      property = "base-iostream";
+    else
+      return NULL;
+    g_object_get (stream, property, &base, NULL);
+    if (base == NULL || !G_IS_IO_STREAM (base)) {
+      g_clear_object (&base);
+      return NULL;
+    }
+    /* the outer stream keeps it */
+    g_object_unref (base);
+    stream = base;
+  }
+  return NULL;
+}
 
 WstunWs *
 wstun_ws_new (GIOStream *stream, WstunWsRole role)
@@ -965,7 +1088,18 @@ wstun_ws_new (GIOStream *stream, WstunWsRole role)
   self->input = G_POLLABLE_INPUT_STREAM (in);
   self->output = G_POLLABLE_OUTPUT_STREAM (out);
   self->role = role;
+  self->socket = stream_socket (stream);
   return self;
+}
+
+void
+wstun_ws_set_socket (WstunWs *self, GSocket *socket)
+{
+  g_return_if_fail (WSTUN_IS_WS (self));
+  g_return_if_fail (G_IS_SOCKET (socket));
+  g_return_if_fail (self->state == STATE_NEW);
+
+  g_set_object (&self->socket, socket);
 }
 
 void
@@ -992,9 +1126,10 @@ wstun_ws_start (WstunWs *self, const WstunWsCallbacks *callbacks, gpointer user_
   self->user_data = user_data;
   self->state = STATE_OPEN;
   self->last_rx = g_get_monotonic_time ();
-  self->in_source = g_pollable_input_stream_create_source (self->input, NULL);
-  g_source_set_callback (self->in_source, G_SOURCE_FUNC (on_input), self, NULL);
-  g_source_attach (self->in_source, g_main_context_get_thread_default ());
+  set_watch (self, TRUE, self->out_watched);
+  /* what the stream already holds (libsoup's read-ahead past the upgrade,
+   * TLS records) shows on no socket */
+  input_left (self);
   if (self->keepalive > 0)
     wstun_ws_set_keepalive (self, self->keepalive);
 }
@@ -1058,11 +1193,10 @@ wstun_ws_dispose (GObject *object)
 {
   WstunWs *self = WSTUN_WS (object);
 
-  destroy_source (&self->in_source);
-  destroy_source (&self->out_source);
-  destroy_source (&self->close_timeout);
-  destroy_source (&self->keepalive_source);
-  destroy_source (&self->deadline_source);
+  unwatch (self);
+  wstun_timer_stop (&self->close_timer);
+  wstun_timer_stop (&self->keepalive_timer);
+  wstun_timer_stop (&self->deadline_timer);
   if (self->stream != NULL && !g_io_stream_is_closed (self->stream))
     g_io_stream_close (self->stream, NULL, NULL);
   G_OBJECT_CLASS (wstun_ws_parent_class)->dispose (object);
@@ -1074,6 +1208,8 @@ wstun_ws_finalize (GObject *object)
   WstunWs *self = WSTUN_WS (object);
 
   g_clear_object (&self->stream);
+  g_clear_object (&self->socket);
+  g_clear_pointer (&self->reactor, wstun_reactor_unref);
   g_free (self->in_buf);
   g_free (self->out_buf);
   g_array_unref (self->marks);
@@ -1099,4 +1235,8 @@ wstun_ws_init (WstunWs *self)
   self->max_backlog = DEFAULT_MAX_BACKLOG;
   self->rtt = -1;
   self->marks = g_array_new (FALSE, FALSE, sizeof (QueueMark));
+  self->reactor = wstun_reactor_get_default ();
+  wstun_timer_init (&self->close_timer, on_close_timeout, self);
+  wstun_timer_init (&self->keepalive_timer, on_keepalive, self);
+  wstun_timer_init (&self->deadline_timer, on_deadline, self);
 }

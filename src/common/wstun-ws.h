@@ -72,7 +72,13 @@ typedef struct {
                   gpointer user_data);
 } WstunWsCallbacks;
 
+/* Readiness comes from the socket under @stream (a GSocketConnection, or
+ * one under TLS or libsoup's stream), watched in the main context's
+ * reactor (wstun-reactor.h); other streams get pollable sources. */
 WstunWs *wstun_ws_new (GIOStream *stream, WstunWsRole role);
+/* The socket whose readiness drives @ws's stream, for a stream that does
+ * not say (before wstun_ws_start()) */
+void wstun_ws_set_socket (WstunWs *ws, GSocket *socket);
 void wstun_ws_set_max_message (WstunWs *ws, gsize max_message);
 void wstun_ws_set_max_backlog (WstunWs *ws, gsize max_backlog);
 /* Sends a ping every @seconds and closes the connection when nothing at all

@@ -9,6 +9,7 @@
 #include "wstun-error.h"
 #include "wstun-loglimit.h"
 #include "wstun-ratelimit.h"
+#include "wstun-reactor.h"
 
 #define LOG_INTERVAL_SECONDS 10
 /* all sources together: a flood from many addresses (an IPv6 prefix has
@@ -27,7 +28,7 @@
 typedef struct {
   WstunGate *gate;
   SoupServerMessage *msg; /* weak */
-  GSource *timeout;
+  WstunTimer timer;
   gboolean overflow; /* beyond max-pending: answered 503 when its request is in */
 } Pending;
 
@@ -38,8 +39,9 @@ struct _WstunGate {
   WstunTokens *tokens;
   GFileMonitor *monitor;
   GSource *reload_source;
-  GHashTable *pending; /* SoupServerMessage * -> Pending * */
-  guint n_overflow;    /* of them, beyond max-pending */
+  WstunReactor *reactor; /* the pending connections' timers */
+  GHashTable *pending;   /* SoupServerMessage * -> Pending * */
+  guint n_overflow;      /* of them, beyond max-pending */
   WstunRateLimit *auth_limit;
   WstunLogLimit *log_limit;
   gint64 log_window;  /* start of the current interval */
@@ -102,10 +104,7 @@ pending_free (Pending *p)
 {
   if (p->overflow)
     p->gate->n_overflow--;
-  if (p->timeout != NULL) {
-    g_source_destroy (p->timeout);
-    g_source_unref (p->timeout);
-  }
+  wstun_timer_stop (&p->timer);
   g_free (p);
 }
 
@@ -134,8 +133,8 @@ forget_pending (WstunGate *self, SoupServerMessage *msg)
   }
 }
 
-static gboolean
-on_pending_timeout (gpointer user_data)
+static void
+on_pending_timeout (WstunTimer *timer, gpointer user_data)
 {
   Pending *p = user_data;
   WstunGate *self = p->gate;
@@ -143,7 +142,7 @@ on_pending_timeout (gpointer user_data)
   g_autofree char *ip = wstun_gate_remote_ip (msg);
   g_autofree char *key = g_strconcat ("slow:", ip, NULL);
 
-  g_clear_pointer (&p->timeout, g_source_unref);
+  (void) timer;
   if (!p->overflow) {
     self->counters.pending_timeouts++;
     gate_log (self, key, "closing connection from %s: no WebSocket upgrade within %u s", ip,
@@ -151,7 +150,6 @@ on_pending_timeout (gpointer user_data)
   }
   forget_pending (self, msg);
   hang_up (msg);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -192,11 +190,10 @@ on_request_started (SoupServer *server, SoupServerMessage *msg, WstunGate *self)
   p->msg = msg;
   p->overflow = overflow;
   self->n_overflow += overflow;
-  if (timeout > 0) {
-    p->timeout = g_timeout_source_new_seconds (timeout);
-    g_source_set_callback (p->timeout, on_pending_timeout, p, NULL);
-    g_source_attach (p->timeout, g_main_context_get_thread_default ());
-  }
+  wstun_timer_init (&p->timer, on_pending_timeout, p);
+  if (timeout > 0)
+    wstun_timer_start (&p->timer, self->reactor,
+                       g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC, 0);
   g_hash_table_insert (self->pending, msg, p);
   g_object_weak_ref (G_OBJECT (msg), on_msg_finalized, self->pending);
   g_signal_connect (msg, "finished", G_CALLBACK (on_msg_gone), self);
@@ -417,6 +414,7 @@ wstun_gate_new (const WstunRelayConfig *config, GError **error)
   g_autoptr (WstunGate) self = g_object_new (WSTUN_TYPE_GATE, NULL);
 
   self->config = config;
+  self->reactor = wstun_reactor_get_default ();
   self->auth_limit = wstun_rate_limit_new (config->auth_failures, MAX_TRACKED_SOURCES);
   if (config->tokens != NULL) {
     g_autoptr (GFile) file = g_file_new_for_path (config->tokens);
@@ -469,6 +467,7 @@ wstun_gate_finalize (GObject *object)
   g_clear_pointer (&self->tokens, wstun_tokens_free);
   g_clear_pointer (&self->auth_limit, wstun_rate_limit_free);
   g_clear_pointer (&self->log_limit, wstun_log_limit_free);
+  g_clear_pointer (&self->reactor, wstun_reactor_unref);
   G_OBJECT_CLASS (wstun_gate_parent_class)->finalize (object);
 }
 

@@ -10,6 +10,7 @@
 #include "wstun-control.h"
 #include "wstun-error.h"
 #include "wstun-printable.h"
+#include "wstun-reactor.h"
 #include "wstun-seed.h"
 
 /* At most one complaint per client per interval reaches the log. */
@@ -30,7 +31,8 @@ struct _WstunSession {
   char *remote;
   SessionState state;
   WstunRouterPeer peer;
-  GSource *hello_timeout;
+  WstunTimer hello_timer; /* in the relay's reactor, not a GSource per client */
+  WstunReactor *reactor;
   guint8 *seed_packet;
   char *token_name; /* NULL on an open relay */
   guint8 token_sha256[32];
@@ -77,10 +79,7 @@ static void G_GNUC_PRINTF (2, 3) session_complain (WstunSession *self, const cha
 static void
 stop_hello_timeout (WstunSession *self)
 {
-  if (self->hello_timeout != NULL) {
-    g_source_destroy (self->hello_timeout);
-    g_clear_pointer (&self->hello_timeout, g_source_unref);
-  }
+  wstun_timer_stop (&self->hello_timer);
 }
 
 static void client_log (WstunSession *self, GLogLevelFlags level, const char *event,
@@ -438,15 +437,15 @@ on_closed (WstunWs *ws, guint16 code, const char *reason, const GError *error, g
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
 
-static gboolean
-on_hello_timeout (gpointer user_data)
+static void
+on_hello_timeout (WstunTimer *timer, gpointer user_data)
 {
   WstunSession *self = user_data;
+  g_autoptr (WstunSession) hold G_GNUC_UNUSED = g_object_ref (self);
 
-  g_clear_pointer (&self->hello_timeout, g_source_unref);
+  (void) timer;
   refuse (self, WSTUN_ERR_HELLO_TIMEOUT, WSTUN_CLOSE_HELLO_TIMEOUT,
           _ ("No hello received in time"));
-  return G_SOURCE_REMOVE;
 }
 
 WstunSession *
@@ -504,9 +503,10 @@ wstun_session_start (WstunSession *self)
 
   wstun_ws_set_max_backlog (self->ws, self->ctx.config->backlog);
   if (self->state == SESSION_AWAIT_HELLO && self->ctx.config->hello_timeout > 0) {
-    self->hello_timeout = g_timeout_source_new_seconds (self->ctx.config->hello_timeout);
-    g_source_set_callback (self->hello_timeout, on_hello_timeout, self, NULL);
-    g_source_attach (self->hello_timeout, g_main_context_get_thread_default ());
+    self->reactor = wstun_reactor_get_default ();
+    wstun_timer_start (
+      &self->hello_timer, self->reactor,
+      g_get_monotonic_time () + (gint64) self->ctx.config->hello_timeout * G_USEC_PER_SEC, 0);
   }
   if (self->state == SESSION_SEED) {
     /* the original client answers pings (websockets does) but sends none */
@@ -597,6 +597,7 @@ wstun_session_finalize (GObject *object)
   g_free (self->seed_packet);
   g_free (self->token_name);
   g_free (self->addresses);
+  g_clear_pointer (&self->reactor, wstun_reactor_unref);
   G_OBJECT_CLASS (wstun_session_parent_class)->finalize (object);
 }
 
@@ -615,5 +616,5 @@ wstun_session_class_init (WstunSessionClass *klass)
 static void
 wstun_session_init (WstunSession *self)
 {
-  (void) self;
+  wstun_timer_init (&self->hello_timer, on_hello_timeout, self);
 }

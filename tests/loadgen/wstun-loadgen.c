@@ -1182,6 +1182,9 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!opt_soup_io)
     light = light_stream_new (stream);
   c->ws = wstun_ws_new (light != NULL ? light : stream, WSTUN_WS_ROLE_CLIENT);
+  /* its readiness is the socket's: one watch in the reactor, as wstund */
+  if (light != NULL)
+    wstun_ws_set_socket (c->ws, LIGHT_INPUT (LIGHT_STREAM (light)->input)->socket);
   wstun_ws_set_max_backlog (c->ws, BACKLOG);
   c->state = C_HELLO;
   wstun_ws_start (c->ws, &callbacks, c);

@@ -23,6 +23,7 @@
 #include <libsoup/soup.h>
 
 #include "wstun-error.h"
+#include "wstun-reactor.h"
 #include "wstun-ws-takeover.h"
 #include "wstun-ws.h"
 
@@ -1421,6 +1422,36 @@ test_raw_many_frames (void)
   raw_free (r);
 }
 
+/* Over a socket, a connection costs the main loop no source of its own:
+ * one watch and its timers in the context's reactor, all gone once closed
+ * (a GSource per connection made a relay's wakeup O(clients)). */
+static void
+test_raw_one_watch (void)
+{
+  Raw *r = raw_new (WSTUN_WS_ROLE_SERVER);
+  g_autoptr (WstunReactor) reactor = wstun_reactor_get_default ();
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+
+  g_assert_cmpuint (wstun_reactor_get_n_watches (reactor), ==, 1);
+  wstun_ws_set_keepalive (r->ours.ws, 5);
+  g_assert_cmpuint (wstun_reactor_get_n_timers (reactor), ==, 1);
+  g_assert_null (g_main_context_find_source_by_user_data (r->ctx, r->ours.ws));
+
+  append_frame (out, 0x81, FALSE, "hello", 5);
+  g_assert_cmpint (send (r->fd, out->data, out->len, MSG_NOSIGNAL), ==, (gssize) out->len);
+  WAIT_FOR (r->ours.messages->len == 1);
+  g_assert_null (g_main_context_find_source_by_user_data (r->ctx, r->ours.ws));
+
+  wstun_ws_close (r->ours.ws, WSTUN_WS_CLOSE_NORMAL, NULL);
+  raw_expect_close_frame (r, WSTUN_WS_CLOSE_NORMAL);
+  append_frame (out, 0x88, FALSE, "\x03\xe8", 2);
+  g_assert_cmpint (send (r->fd, out->data + out->len - 8, 8, MSG_NOSIGNAL), ==, 8);
+  WAIT_FOR (r->ours.closed == 1);
+  g_assert_cmpuint (wstun_reactor_get_n_watches (reactor), ==, 0);
+  g_assert_cmpuint (wstun_reactor_get_n_timers (reactor), ==, 0);
+  raw_free (r);
+}
+
 /* A fragmented message over the limit in total, each fragment under it. */
 static void
 test_raw_fragmented_too_big (void)
@@ -1710,6 +1741,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ws/raw/close-timeout", test_raw_close_timeout);
   g_test_add_func ("/ws/raw/byte-by-byte", test_raw_byte_by_byte);
   g_test_add_func ("/ws/raw/many-frames", test_raw_many_frames);
+  g_test_add_func ("/ws/raw/one-watch", test_raw_one_watch);
   g_test_add_func ("/ws/raw/peer-eof", test_raw_peer_eof);
   g_test_add_func ("/ws/raw/keepalive-deadline", test_raw_keepalive_deadline);
   g_test_add_func ("/ws/raw/client", test_raw_client);
