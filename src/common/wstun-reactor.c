@@ -11,6 +11,8 @@
 /* Events taken from the kernel per dispatch; more stay ready (the watches
  * are level-triggered) and come on the next pass, after other sources. */
 #define MAX_EVENTS 256
+/* The shared read buffer: a whole default-sized frame (256 KiB) and a read */
+#define SHARED_BUFFER_SIZE (320 * 1024)
 
 struct _WstunReactorWatch {
   WstunReactor *reactor;
@@ -35,6 +37,8 @@ struct _WstunReactor {
   GPtrArray *heap; /* WstunTimer *, a binary min-heap on expiry */
   GPtrArray *dead; /* watches removed while dispatching */
   guint dispatching;
+  guint8 *buffer; /* shared read buffer, allocated on first use */
+  gboolean buffer_lent;
 };
 
 /* One reactor per main context. The table does not hold references: a
@@ -404,6 +408,7 @@ reactor_finalize (GSource *source)
     g_warning ("reactor finalized with %u watches and %u timers", self->n_watches, self->heap->len);
   g_ptr_array_unref (self->heap);
   g_ptr_array_unref (self->dead);
+  g_free (self->buffer);
   close (self->epfd);
 }
 
@@ -469,6 +474,31 @@ void
 wstun_reactor_unref (WstunReactor *self)
 {
   g_source_unref (&self->source);
+}
+
+guint8 *
+wstun_reactor_borrow_buffer (WstunReactor *self, gsize *len)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->buffer_lent) {
+    *len = 0;
+    return NULL;
+  }
+  if (self->buffer == NULL)
+    self->buffer = g_malloc (SHARED_BUFFER_SIZE);
+  self->buffer_lent = TRUE;
+  *len = SHARED_BUFFER_SIZE;
+  return self->buffer;
+}
+
+void
+wstun_reactor_return_buffer (WstunReactor *self, guint8 *buffer)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->buffer_lent && buffer == self->buffer);
+
+  self->buffer_lent = FALSE;
 }
 
 guint

@@ -70,6 +70,14 @@ void wstun_timer_start (WstunTimer *timer, WstunReactor *reactor, gint64 expiry,
 void wstun_timer_stop (WstunTimer *timer);
 gboolean wstun_timer_is_armed (const WstunTimer *timer);
 
+/* A read buffer shared by the reactor's connections: what a connection
+ * reads goes here first, and only a frame not complete by the end of the
+ * wakeup is copied to a buffer of its own. NULL while it is lent (a
+ * connection reading within another's callback); returned before the
+ * callback that borrowed it ends. */
+guint8 *wstun_reactor_borrow_buffer (WstunReactor *reactor, gsize *len);
+void wstun_reactor_return_buffer (WstunReactor *reactor, guint8 *buffer);
+
 /* Numbers for tests and metrics */
 guint wstun_reactor_get_n_watches (WstunReactor *reactor);
 guint wstun_reactor_get_n_timers (WstunReactor *reactor);

@@ -13,8 +13,12 @@
 #include "wstun-reactor.h"
 
 /* Reads go straight into a buffer big enough for a whole frame, so a
- * message is handed up in place. A buffer starts small, so idle peers cost
- * little, and grows to what their frames need. */
+ * message is handed up in place. A connection with nothing pending reads
+ * into its reactor's shared buffer and keeps a buffer of its own only for
+ * a frame that is not complete yet: an idle client, or one whose frames
+ * arrive whole, costs no input buffer (a 64 KiB buffer each was most of a
+ * relay's memory per client). An own buffer grows to what the frames
+ * need. */
 #define IN_MIN_CAP  (64 * 1024)
 #define IN_MIN_READ (16 * 1024)
 /* Upper bound of bytes read per wakeup, so one busy peer cannot starve the
@@ -62,6 +66,7 @@ struct _WstunWs {
 
   guint8 *in_buf;
   gsize in_cap;
+  gboolean in_borrowed; /* in_buf is the reactor's shared buffer */
   gsize in_start;
   gsize in_end;
   gsize in_need; /* bytes from in_start the pending frame needs */
@@ -111,6 +116,7 @@ struct _WstunWs {
 G_DEFINE_FINAL_TYPE (WstunWs, wstun_ws, G_TYPE_OBJECT)
 
 static void close_stream (WstunWs *self);
+static void drop_input_buffer (WstunWs *self);
 static void send_close_frame (WstunWs *self, guint16 code, const char *reason);
 static WstunWsSendResult send_frame (WstunWs *self, WstunWsOpcode opcode, guint8 *payload,
                                      gsize len, gboolean droppable);
@@ -535,8 +541,7 @@ close_stream (WstunWs *self)
   g_clear_pointer (&self->out_buf, g_free);
   self->out_cap = self->out_head = self->out_tail = 0;
   queue_sent (self, self->queued_total - self->sent_total);
-  g_clear_pointer (&self->in_buf, g_free);
-  self->in_cap = self->in_start = self->in_end = 0;
+  drop_input_buffer (self);
   g_clear_pointer (&self->frag, g_byte_array_unref);
   g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL, on_stream_closed,
                            g_object_ref (self));
@@ -875,14 +880,66 @@ process_input (WstunWs *self)
   }
 }
 
+/* Moves what the shared buffer holds into a buffer of @cap bytes of the
+ * connection's own, and gives the shared one back */
+static void
+keep_input (WstunWs *self, gsize cap)
+{
+  guint8 *own = g_malloc (cap);
+
+  memcpy (own, self->in_buf, self->in_end);
+  wstun_reactor_return_buffer (self->reactor, self->in_buf);
+  self->in_buf = own;
+  self->in_cap = cap;
+  self->in_borrowed = FALSE;
+}
+
+static void
+drop_input_buffer (WstunWs *self)
+{
+  if (self->in_borrowed)
+    wstun_reactor_return_buffer (self->reactor, self->in_buf);
+  else
+    g_free (self->in_buf);
+  self->in_buf = NULL;
+  self->in_borrowed = FALSE;
+  self->in_cap = self->in_start = self->in_end = self->in_need = 0;
+}
+
+/* After a wakeup: the shared buffer goes back, with a frame not yet
+ * complete moved to a buffer of the connection's own */
+static void
+settle_input (WstunWs *self)
+{
+  gsize pending = self->in_end - self->in_start;
+
+  if (!self->in_borrowed)
+    return;
+  if (pending == 0 || self->state == STATE_CLOSED) {
+    drop_input_buffer (self);
+    return;
+  }
+  if (self->in_start > 0) {
+    memmove (self->in_buf, self->in_buf + self->in_start, pending);
+    self->in_start = 0;
+    self->in_end = pending;
+  }
+  keep_input (self, MAX (self->in_need, pending) + IN_MIN_CAP);
+}
+
 static void
 ensure_input_space (WstunWs *self)
 {
   gsize need = MAX (self->in_need, 1);
   gsize pending;
+  gsize cap;
 
   if (self->in_start == self->in_end)
     self->in_start = self->in_end = 0;
+  if (self->in_buf == NULL) {
+    self->in_buf = wstun_reactor_borrow_buffer (self->reactor, &self->in_cap);
+    self->in_borrowed = self->in_buf != NULL;
+  }
   if (self->in_cap - self->in_end >= IN_MIN_READ && self->in_start + need <= self->in_cap)
     return;
 
@@ -896,14 +953,18 @@ ensure_input_space (WstunWs *self)
     return;
 
   /* room for the pending frame plus one more read */
-  self->in_cap = MAX (MAX (need, self->in_end) + IN_MIN_CAP, IN_MIN_CAP);
-  self->in_buf = g_realloc (self->in_buf, self->in_cap);
+  cap = MAX (MAX (need, self->in_end) + IN_MIN_CAP, IN_MIN_CAP);
+  if (self->in_borrowed)
+    keep_input (self, cap);
+  else {
+    self->in_buf = g_realloc (self->in_buf, cap);
+    self->in_cap = cap;
+  }
 }
 
 static void
-input_ready (WstunWs *self)
+read_input (WstunWs *self)
 {
-  g_autoptr (WstunWs) hold G_GNUC_UNUSED = g_object_ref (self);
   gsize budget = READ_BUDGET;
   gboolean got_data = FALSE;
 
@@ -944,6 +1005,15 @@ input_ready (WstunWs *self)
     self->last_rx = g_get_monotonic_time ();
   if (self->state == STATE_OPEN && self->cb.burst_done != NULL)
     self->cb.burst_done (self, self->user_data);
+}
+
+static void
+input_ready (WstunWs *self)
+{
+  g_autoptr (WstunWs) hold G_GNUC_UNUSED = g_object_ref (self);
+
+  read_input (self);
+  settle_input (self);
 }
 
 /* ---- keepalive ------------------------------------------------------- */
@@ -1015,8 +1085,7 @@ on_keepalive (WstunTimer *timer, gpointer user_data)
   /* an idle connection gives back its input buffer (up to a frame's size),
    * so a relay's memory follows its active clients, not all of them */
   if (self->in_start == self->in_end && now - self->last_rx >= interval) {
-    g_clear_pointer (&self->in_buf, g_free);
-    self->in_cap = self->in_start = self->in_end = self->in_need = 0;
+    drop_input_buffer (self);
   }
   self->ping_sent = now;
   memcpy (payload, &now, sizeof now);
@@ -1210,7 +1279,7 @@ wstun_ws_finalize (GObject *object)
   g_clear_object (&self->stream);
   g_clear_object (&self->socket);
   g_clear_pointer (&self->reactor, wstun_reactor_unref);
-  g_free (self->in_buf);
+  drop_input_buffer (self);
   g_free (self->out_buf);
   g_array_unref (self->marks);
   g_clear_pointer (&self->frag, g_byte_array_unref);
