@@ -24,19 +24,20 @@ DURATION=20
 WARMUP=2
 MAX_LOSS_PCT=0.1
 # The relay's resident memory. Measured on the 2-vCPU VM (release build,
-# 2026-12-01, three runs): 7.2-7.4 MiB at start; 500 clients add 5.0-6.0 MB
-# (10.3-12.0 kB a client: its session, the touched pages of its WstunWs
-# buffers, libsoup's server-side connection, the socket, allocator slack)
-# to a peak of 12.4-13.7 MiB. The bounds leave room for other libc/GLib
-# builds; 24 kB a client would be a regression worth a look.
-RSS_PEAK_LIMIT_KB=$((20 * 1024))
-RSS_PER_CLIENT_LIMIT_KB=24
+# 2026-12-01): 7.2-7.7 MiB at start; 500 clients add 2.2 MB (4.4 kB a
+# client: its session, its WstunWs, libsoup's server-side objects, the
+# socket, allocator slack; connections read into one shared buffer) to a
+# peak of 11 MiB. Before the shared read buffer each client held a 64 KiB
+# buffer of its own and added 10-12 kB. The bounds leave room for other
+# libc/GLib builds; 10 kB a client would be a regression worth a look.
+RSS_PEAK_LIMIT_KB=$((16 * 1024))
+RSS_PER_CLIENT_LIMIT_KB=10
 
 # meson test sets MALLOC_PERTURB_, and glibc then writes every byte of
-# every allocation: each connection's 64 KiB read buffer (WstunWs), of
-# which an idle connection touches a page or two, becomes resident, and the
-# relay measures 42 MB instead of 12.5 MB with 500 clients. That would be
-# the allocator option's figure, not what a deployed relay needs.
+# every allocation: a connection's own read buffer (WstunWs, 64 KiB and
+# more, held while a frame is incomplete), of which it touches a page or
+# two, would become resident in full. That would be the allocator
+# option's figure, not what a deployed relay needs.
 unset MALLOC_PERTURB_
 
 [ -x "$LOADGEN_BIN" ] || wst_fail "$LOADGEN_BIN is not built"
