@@ -372,11 +372,52 @@ def ws_corpus():
     return {k + ".ws": v for k, v in c.items()}
 
 
+def tcp(sport=40000, dport=5201, data=b"", flags=0x19, options=b""):
+    """A TCP segment (checksum left zero: the corpus is about offsets)."""
+    off = (20 + len(options)) // 4
+    return struct.pack("!HHIIBBHHH", sport, dport, 0xfffeff00, 1, off << 4, flags, 512, 0,
+                       0) + options + data
+
+
+def vnet(flags=0, gso_type=0, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0):
+    """A virtio-net header, little endian as the TUN device's."""
+    return struct.pack("<BBHHHH", flags, gso_type, hdr_len, gso_size, csum_start, csum_offset)
+
+
+def vnet_corpus():
+    a, b = "10.99.0.2", "10.99.0.3"
+    a6, b6 = "fd00:99::2", "fd00:99::3"
+    t4 = ipv4(a, b, tcp(data=bytes(3000)), proto=6)
+    t6 = ipv6(a6, b6, tcp(data=bytes(2000), options=b"\x01" * 12), next_header=6)
+    u4 = ipv4(a, b, udp(data=bytes(2500)))
+    u6 = ipv6(a6, b6, udp(data=bytes(1000)))
+    c = {
+        "plain": vnet() + ipv4(a, b, udp()),
+        "data-valid": vnet(flags=2) + ipv6(a6, b6, udp()),
+        "csum-tcp4": vnet(1, 0, 0, 0, 20, 16) + t4,
+        "csum-udp6": vnet(1, 0, 0, 0, 40, 6) + u6,
+        "tso4": vnet(1, 1, 40, 1448, 20, 16) + t4,
+        "tso4-ecn": vnet(1, 0x81, 40, 1000, 20, 16) + t4,
+        "tso6": vnet(1, 4, 72, 1428, 40, 16) + t6,
+        "uso4": vnet(1, 5, 28, 1000, 20, 6) + u4,
+        "uso6": vnet(1, 5, 48, 100, 40, 6) + u6,
+        "bad-gso-size-zero": vnet(1, 1, 40, 0, 20, 16) + t4,
+        "bad-too-many-segments": vnet(1, 1, 40, 1, 20, 16) + t4,
+        "bad-csum-start": vnet(1, 0, 0, 0, 0xffff, 16) + t4,
+        "bad-csum-offset": vnet(1, 0, 0, 0, 20, 0xfff0) + t4,
+        "bad-gso-family": vnet(1, 4, 40, 1000, 20, 16) + t4,
+        "bad-ufo": vnet(1, 3, 28, 1000, 20, 6) + u4,
+        "bad-flags": vnet(0x80) + ipv4(a, b, udp()),
+        "bad-icmp-csum": vnet(1, 0, 0, 0, 20, 2) + ipv4(a, b, icmp_echo(), proto=1),
+    }
+    return {k + ".bin": v for k, v in c.items()}
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
     corpora = {"frame": frame_corpus(), "control": control_corpus(), "seed": seed_corpus(),
-               "ws": ws_corpus()}
+               "ws": ws_corpus(), "vnet": vnet_corpus()}
     for name, files in corpora.items():
         d = os.path.join(root, name)
         os.makedirs(d, exist_ok=True)
