@@ -3,7 +3,7 @@
 # Many clients against one relay, run by hand as root (not part of
 # check.sh): tests/loadgen/wstun-loadgen simulates N clients (no TUN
 # devices) from one client namespace of the system tests' world, bound
-# round-robin to addresses of 198.19.0.0/16, against a relay with an IPv6
+# round-robin to 64 addresses of 198.19.0.0/16, against a relay with an IPv6
 # pool (fd00:99::/64) and --max-clients N + 16. Prints the tool's report,
 # then the relay's own counters. See tests/bench/README.md.
 set -u

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # 500 clients at once: tests/loadgen/wstun-loadgen simulates them (no TUN
-# devices) from client 1's namespace, bound round-robin to 500 source
+# devices) from client 1's namespace, bound round-robin to 64 source
 # addresses, against a relay with an IPv6 pool (a /64: the default /24 IPv4
 # pool holds only 253 clients). Each sends one 104-byte IPv6 UDP packet a
 # second to the next client for 2 + 20 s. Asserts: every client connects,
