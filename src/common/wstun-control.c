@@ -153,7 +153,8 @@ parse_config (JsonObject *obj, WstunConfig *config, GError **error)
       !get_strv (obj, "routes", &config->routes, error) ||
       !get_strv (obj, "dns", &config->dns, error) ||
       !get_string (obj, "resume", FALSE, &config->resume, error) ||
-      !get_uint (obj, "keepalive", FALSE, 0, 3600, &config->keepalive, error))
+      !get_uint (obj, "keepalive", FALSE, 0, 3600, &config->keepalive, error) ||
+      !get_strv (obj, "capabilities", &config->capabilities, error))
     return FALSE;
   if (config->address4 == NULL && config->address6 == NULL)
     return wstun_protocol_error (error, _ ("Config assigns neither an IPv4 nor an IPv6 address"));
@@ -265,6 +266,7 @@ wstun_config_clear (WstunConfig *config)
   g_clear_pointer (&config->routes, g_strfreev);
   g_clear_pointer (&config->dns, g_strfreev);
   g_clear_pointer (&config->resume, g_free);
+  g_clear_pointer (&config->capabilities, g_strfreev);
 }
 
 void
@@ -351,6 +353,9 @@ wstun_config_to_json (const WstunConfig *config)
   add_optional_string (b, "resume", config->resume);
   json_builder_set_member_name (b, "keepalive");
   json_builder_add_int_value (b, config->keepalive);
+  /* only when there are any: clients that asked for none never see it */
+  if (config->capabilities != NULL && config->capabilities[0] != NULL)
+    add_strv (b, "capabilities", (const char *const *) config->capabilities);
   return finish (b);
 }
 

@@ -8,6 +8,8 @@ G_BEGIN_DECLS
 
 #define WSTUN_PROTOCOL_VERSION 1
 #define WSTUN_SUBPROTOCOL      "wstun.v1"
+/* Capability: data frames may carry offload records (PROTOCOL.md 4.2) */
+#define WSTUN_CAPABILITY_OFFLOAD "offload"
 /* A control message larger than this is refused before parsing. */
 #define WSTUN_CONTROL_MAX_SIZE   (64 * 1024)
 #define WSTUN_CONTROL_MAX_LIST   256
@@ -65,7 +67,8 @@ typedef struct {
   GStrv routes; /* CIDR list, never NULL after parsing */
   GStrv dns;    /* addresses, never NULL after parsing */
   char *resume;
-  guint keepalive; /* seconds, 0 = off */
+  guint keepalive;    /* seconds, 0 = off */
+  GStrv capabilities; /* of the hello's, those the relay uses; never NULL after parsing */
 } WstunConfig;
 
 typedef struct {

@@ -7,8 +7,8 @@
 #include <string.h>
 
 WstunFrameStatus
-wstun_frame_validate (const guint8 *data, gsize len, guint max_packets, guint *n_packets,
-                      WstunPacketStatus *bad_packet, gsize *bad_offset)
+wstun_frame_validate_offload (const guint8 *data, gsize len, guint max_packets, gboolean offload,
+                              guint *n_packets, WstunPacketStatus *bad_packet, gsize *bad_offset)
 {
   gsize offset = 0;
   guint count = 0;
@@ -22,22 +22,48 @@ wstun_frame_validate (const guint8 *data, gsize len, guint max_packets, guint *n
 
   while (offset < len) {
     WstunPacketInfo info;
-    WstunPacketStatus status = wstun_packet_parse (data + offset, len - offset, &info);
+    WstunPacketStatus status;
+    gsize start = offset;
 
+    if (offload && (data[offset] >> 4) == 0) {
+      /* a record of the one known kind, whole, and a packet after it (a
+       * record after a record fails as a packet of version 0) */
+      status = WSTUN_PACKET_BAD_VERSION;
+      if (data[offset] != 0 || len - offset < 2 || data[offset + 1] != WSTUN_FRAME_RECORD_OFFLOAD)
+        goto bad;
+      status = WSTUN_PACKET_TRUNCATED;
+      if (len - offset <= WSTUN_FRAME_RECORD_LEN)
+        goto bad;
+      offset += WSTUN_FRAME_RECORD_LEN;
+    }
+    status = wstun_packet_parse (data + offset, len - offset, &info);
     if (status != WSTUN_PACKET_OK) {
-      if (bad_packet != NULL)
-        *bad_packet = status;
-      if (bad_offset != NULL)
-        *bad_offset = offset;
-      return WSTUN_FRAME_BAD_PACKET;
+      start = offset;
+      goto bad;
     }
     if (++count > max_packets)
       return WSTUN_FRAME_TOO_MANY_PACKETS;
     offset += info.length;
+    continue;
+
+  bad:
+    if (bad_packet != NULL)
+      *bad_packet = status;
+    if (bad_offset != NULL)
+      *bad_offset = start;
+    return WSTUN_FRAME_BAD_PACKET;
   }
   if (n_packets != NULL)
     *n_packets = count;
   return WSTUN_FRAME_OK;
+}
+
+WstunFrameStatus
+wstun_frame_validate (const guint8 *data, gsize len, guint max_packets, guint *n_packets,
+                      WstunPacketStatus *bad_packet, gsize *bad_offset)
+{
+  return wstun_frame_validate_offload (data, len, max_packets, FALSE, n_packets, bad_packet,
+                                       bad_offset);
 }
 
 const char *
@@ -78,6 +104,19 @@ wstun_frame_iter_next (WstunFrameIter *iter, guint8 **packet, WstunPacketInfo *i
   *packet = iter->data + iter->offset;
   iter->offset += info->length;
   return TRUE;
+}
+
+gboolean
+wstun_frame_iter_next_offload (WstunFrameIter *iter, guint8 **packet, WstunPacketInfo *info,
+                               WstunVnetHdr *vnet)
+{
+  memset (vnet, 0, sizeof *vnet);
+  if (iter->offset + WSTUN_FRAME_RECORD_LEN < iter->len && iter->data[iter->offset] == 0 &&
+      iter->data[iter->offset + 1] == WSTUN_FRAME_RECORD_OFFLOAD) {
+    wstun_vnet_hdr_read (iter->data + iter->offset + 2, vnet);
+    iter->offset += WSTUN_FRAME_RECORD_LEN;
+  }
+  return wstun_frame_iter_next (iter, packet, info);
 }
 
 WstunBatch *
@@ -129,6 +168,24 @@ wstun_batch_append (WstunBatch *batch, const guint8 *packet, gsize len)
     return FALSE;
   memcpy (wstun_batch_payload (batch) + batch->len, packet, len);
   batch->len += len;
+  batch->packets++;
+  return TRUE;
+}
+
+gboolean
+wstun_batch_append_offload (WstunBatch *batch, const WstunVnetHdr *vnet, const guint8 *packet,
+                            gsize len)
+{
+  guint8 *p;
+
+  if (wstun_batch_full (batch, WSTUN_FRAME_RECORD_LEN + len))
+    return FALSE;
+  p = wstun_batch_payload (batch) + batch->len;
+  p[0] = 0;
+  p[1] = WSTUN_FRAME_RECORD_OFFLOAD;
+  wstun_vnet_hdr_write (vnet, p + 2);
+  memcpy (p + WSTUN_FRAME_RECORD_LEN, packet, len);
+  batch->len += WSTUN_FRAME_RECORD_LEN + len;
   batch->packets++;
   return TRUE;
 }

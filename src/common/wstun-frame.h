@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "wstun-packet.h"
+#include "wstun-vnet.h"
 #include "wstun-ws.h"
 
 G_BEGIN_DECLS
@@ -13,6 +14,12 @@ G_BEGIN_DECLS
  * packets one may carry. */
 #define WSTUN_FRAME_MAX         (256 * 1024)
 #define WSTUN_FRAME_MAX_PACKETS 1024
+/* An offload record (PROTOCOL.md 4.2, capability "offload"): 0x00, 0x01,
+ * then the virtio-net header of the IP packet that follows it. The first
+ * byte's high nibble, 0, is no IP version: a peer without the capability
+ * would drop the frame as malformed, so only those with it get records. */
+#define WSTUN_FRAME_RECORD_LEN     (2 + WSTUN_VNET_HDR_LEN)
+#define WSTUN_FRAME_RECORD_OFFLOAD 0x01
 
 typedef enum {
   WSTUN_FRAME_OK,
@@ -28,6 +35,12 @@ typedef enum {
 WstunFrameStatus wstun_frame_validate (const guint8 *data, gsize len, guint max_packets,
                                        guint *n_packets, WstunPacketStatus *bad_packet,
                                        gsize *bad_offset);
+/* The same, where @offload allows an offload record before any packet
+ * (a record with nothing after it, or before another record, is a
+ * truncated packet). A record and its packet count as one packet. */
+WstunFrameStatus wstun_frame_validate_offload (const guint8 *data, gsize len, guint max_packets,
+                                               gboolean offload, guint *n_packets,
+                                               WstunPacketStatus *bad_packet, gsize *bad_offset);
 const char *wstun_frame_status_to_string (WstunFrameStatus status);
 
 /* Iterates over a frame that wstun_frame_validate() accepted. */
@@ -39,6 +52,10 @@ typedef struct {
 
 void wstun_frame_iter_init (WstunFrameIter *iter, guint8 *data, gsize len);
 gboolean wstun_frame_iter_next (WstunFrameIter *iter, guint8 **packet, WstunPacketInfo *info);
+/* For a frame validated with offload records: @vnet is the record before
+ * the packet, or all zero when it has none. */
+gboolean wstun_frame_iter_next_offload (WstunFrameIter *iter, guint8 **packet,
+                                        WstunPacketInfo *info, WstunVnetHdr *vnet);
 
 /* A binary frame being filled: WSTUN_WS_HEADROOM bytes, then up to
  * WSTUN_FRAME_MAX of packets. */
@@ -65,6 +82,9 @@ wstun_batch_room (const WstunBatch *batch)
 gboolean wstun_batch_full (const WstunBatch *batch, gsize next_len);
 /* Appends one packet; FALSE when it does not fit (flush first). */
 gboolean wstun_batch_append (WstunBatch *batch, const guint8 *packet, gsize len);
+/* Appends an offload record and its packet; FALSE when they do not fit */
+gboolean wstun_batch_append_offload (WstunBatch *batch, const WstunVnetHdr *vnet,
+                                     const guint8 *packet, gsize len);
 void wstun_batch_reset (WstunBatch *batch);
 
 G_END_DECLS

@@ -55,6 +55,7 @@ wstun_metrics_render (WstunRelay *relay)
     { "loop", c->drop_loop },
     { "backlog_full", c->drop_backlog },
     { "queue_delay", c->drop_delay },
+    { "bad_offload", c->drop_offload },
   };
 
   metric (out, "wstun_relay_clients", "gauge", "Connected clients",
@@ -69,6 +70,8 @@ wstun_metrics_render (WstunRelay *relay)
   metric (out, "wstun_relay_tx_frames_total", "counter", "Data frames sent", c->tx_frames);
   metric (out, "wstun_relay_tx_packets_total", "counter", "IP packets sent", c->tx_packets);
   metric (out, "wstun_relay_tx_bytes_total", "counter", "IP bytes sent", c->tx_bytes);
+  metric (out, "wstun_relay_segmented_total", "counter",
+          "Super-packets cut for clients without offload", c->tx_segmented);
   g_string_append (out, "# HELP wstun_relay_dropped_total Packets (frames for malformed_frame) "
                         "dropped, by reason\n# TYPE wstun_relay_dropped_total counter\n");
   for (guint i = 0; i < G_N_ELEMENTS (drops); i++)

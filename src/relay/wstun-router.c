@@ -143,9 +143,11 @@ flush_peer (WstunRouter *router, WstunRouterPeer *to)
 }
 
 static void
-deliver (WstunRouter *router, WstunRouterPeer *to, const guint8 *packet, gsize len)
+deliver (WstunRouter *router, WstunRouterPeer *to, const guint8 *packet, gsize len,
+         const WstunVnetHdr *vnet)
 {
   gsize backlog, staged;
+  gsize size = vnet != NULL ? WSTUN_FRAME_RECORD_LEN + len : len;
 
   if (to->seed) {
     if (wstun_seed_send_packet (to->ws, packet, len)) {
@@ -168,7 +170,7 @@ deliver (WstunRouter *router, WstunRouterPeer *to, const guint8 *packet, gsize l
   backlog = wstun_ws_get_backlog (to->ws);
   staged = to->batch != NULL ? to->batch->len : 0;
   if (backlog > 0 &&
-      backlog + wstun_ws_frame_size (to->ws, staged + len) > wstun_ws_get_max_backlog (to->ws)) {
+      backlog + wstun_ws_frame_size (to->ws, staged + size) > wstun_ws_get_max_backlog (to->ws)) {
     count_drop_backlog (router, to, 1);
     return;
   }
@@ -177,7 +179,7 @@ deliver (WstunRouter *router, WstunRouterPeer *to, const guint8 *packet, gsize l
   if (backlog > 0) {
     gint64 now = g_get_monotonic_time ();
 
-    if (wstun_codel_should_drop (&to->codel, wstun_ws_get_backlog_age (to->ws, now), backlog, len,
+    if (wstun_codel_should_drop (&to->codel, wstun_ws_get_backlog_age (to->ws, now), backlog, size,
                                  now)) {
       router->counters.drop_delay++;
       to->counters.drop_delay++;
@@ -194,17 +196,72 @@ deliver (WstunRouter *router, WstunRouterPeer *to, const guint8 *packet, gsize l
     to->dirty = TRUE;
     g_ptr_array_add (router->dirty, to);
   }
+  if (vnet != NULL) {
+    if (!wstun_batch_append_offload (to->batch, vnet, packet, len)) {
+      flush_peer (router, to);
+      wstun_batch_append_offload (to->batch, vnet, packet, len);
+    }
+    return;
+  }
   if (!wstun_batch_append (to->batch, packet, len)) {
     flush_peer (router, to);
     wstun_batch_append (to->batch, packet, len);
   }
 }
 
+typedef struct {
+  WstunRouter *router;
+  WstunRouterPeer *to;
+} Segmenting;
+
+static void
+deliver_segment (const guint8 *segment, gsize len, gpointer user_data)
+{
+  Segmenting *s = user_data;
+
+  deliver (s->router, s->to, segment, len, NULL);
+}
+
+/* A packet with an offload record, to @to: the record travels along to a
+ * peer that negotiated it; for others the relay does what the sender's
+ * kernel left undone */
+static void
+deliver_offload (WstunRouter *router, WstunRouterPeer *to, const guint8 *packet, gsize len,
+                 const WstunVnetHdr *vnet)
+{
+  Segmenting s = { router, to };
+
+  if (to->offload && !to->seed) {
+    deliver (router, to, packet, len, vnet);
+    return;
+  }
+  if (!(vnet->flags & WSTUN_VNET_F_NEEDS_CSUM) &&
+      (vnet->gso_type & ~WSTUN_VNET_GSO_ECN) == WSTUN_VNET_GSO_NONE) {
+    deliver (router, to, packet, len, NULL);
+    return;
+  }
+  if ((vnet->gso_type & ~WSTUN_VNET_GSO_ECN) != WSTUN_VNET_GSO_NONE) {
+    router->counters.tx_segmented++;
+    to->counters.tx_segmented++;
+  }
+  wstun_vnet_segment (vnet, packet, len, deliver_segment, &s);
+}
+
 void
 wstun_router_forward_packet (WstunRouter *router, WstunRouterPeer *from, const guint8 *packet,
                              const WstunPacketInfo *info)
 {
+  wstun_router_forward_offload (router, from, packet, info, NULL);
+}
+
+void
+wstun_router_forward_offload (WstunRouter *router, WstunRouterPeer *from, const guint8 *packet,
+                              const WstunPacketInfo *info, const WstunVnetHdr *vnet)
+{
   WstunRouterPeer *to;
+  gboolean offload =
+    vnet != NULL && (vnet->flags != 0 || vnet->gso_type != 0 || vnet->gso_size != 0 ||
+                     vnet->csum_start != 0 || vnet->csum_offset != 0 || vnet->hdr_len != 0);
 
   router->counters.rx_packets++;
   router->counters.rx_bytes += info->length;
@@ -232,7 +289,16 @@ wstun_router_forward_packet (WstunRouter *router, WstunRouterPeer *from, const g
     from->counters.drop_loop++;
     return;
   }
-  deliver (router, to, packet, info->length);
+  if (offload) {
+    if (!wstun_vnet_check (vnet, packet, info->length, NULL, NULL)) {
+      router->counters.drop_offload++;
+      from->counters.drop_offload++;
+      return;
+    }
+    deliver_offload (router, to, packet, info->length, vnet);
+    return;
+  }
+  deliver (router, to, packet, info->length, NULL);
 }
 
 WstunFrameStatus
@@ -248,15 +314,23 @@ wstun_router_forward_frame (WstunRouter *router, WstunRouterPeer *from, guint8 *
 
   /* a frame that does not parse exactly is dropped whole, before any of
    * its packets is forwarded */
-  status = wstun_frame_validate (data, len, router->max_packets, NULL, NULL, NULL);
+  status =
+    wstun_frame_validate_offload (data, len, router->max_packets, from->offload, NULL, NULL, NULL);
   if (status != WSTUN_FRAME_OK) {
     router->counters.drop_malformed++;
     from->counters.drop_malformed++;
     return status;
   }
   wstun_frame_iter_init (&iter, data, len);
-  while (wstun_frame_iter_next (&iter, &packet, &info))
-    wstun_router_forward_packet (router, from, packet, &info);
+  if (from->offload) {
+    WstunVnetHdr vnet;
+
+    while (wstun_frame_iter_next_offload (&iter, &packet, &info, &vnet))
+      wstun_router_forward_offload (router, from, packet, &info, &vnet);
+  } else {
+    while (wstun_frame_iter_next (&iter, &packet, &info))
+      wstun_router_forward_packet (router, from, packet, &info);
+  }
   return WSTUN_FRAME_OK;
 }
 

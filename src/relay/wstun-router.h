@@ -25,6 +25,8 @@ typedef struct {
   guint64 drop_loop;       /* addressed to the sender itself */
   guint64 drop_backlog;    /* the receiver's send backlog is full */
   guint64 drop_delay;      /* the receiver's backlog stood too long (CoDel) */
+  guint64 drop_offload;    /* an offload record the packet does not bear out */
+  guint64 tx_segmented;    /* super-packets segmented for a receiver without offload */
 } WstunRouterCounters;
 
 #define WSTUN_ROUTER_PEER_MAX_ADDRS 2
@@ -35,6 +37,7 @@ typedef struct {
   WstunAddr addrs[WSTUN_ROUTER_PEER_MAX_ADDRS];
   guint n_addrs;
   gboolean seed;     /* speaks the original text protocol: one rx:<hex> per packet */
+  gboolean offload;  /* negotiated "offload": its frames may carry offload records */
   WstunBatch *batch; /* packets staged for this peer during the current burst */
   gboolean dirty;
   WstunCodel codel; /* on the send backlog */
@@ -62,6 +65,12 @@ WstunFrameStatus wstun_router_forward_frame (WstunRouter *router, WstunRouterPee
                                              guint8 *data, gsize len);
 void wstun_router_forward_packet (WstunRouter *router, WstunRouterPeer *from, const guint8 *packet,
                                   const WstunPacketInfo *info);
+/* The same for a packet with an offload record (@vnet all zero: none).
+ * The record is checked against the packet (wstun-vnet.h); a receiver
+ * that did not negotiate "offload" gets the packet as the kernel would
+ * have sent it without offloads: segmented, checksums complete. */
+void wstun_router_forward_offload (WstunRouter *router, WstunRouterPeer *from, const guint8 *packet,
+                                   const WstunPacketInfo *info, const WstunVnetHdr *vnet);
 /* Sends every staged batch: call at the end of each input burst. */
 void wstun_router_flush (WstunRouter *router);
 

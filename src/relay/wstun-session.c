@@ -221,6 +221,12 @@ handle_hello (WstunSession *self, const WstunHello *hello)
   config.dns = self->ctx.config->dns;
   config.resume = grant.resume_id;
   config.keepalive = self->ctx.config->keepalive;
+  /* the one capability: offload records in data frames, both ways */
+  self->peer.offload = g_strv_contains ((const char *const *) hello->capabilities,
+                                        WSTUN_CAPABILITY_OFFLOAD);
+  config.capabilities = g_new0 (char *, 2);
+  if (self->peer.offload)
+    config.capabilities[0] = g_strdup (WSTUN_CAPABILITY_OFFLOAD);
   json = wstun_config_to_json (&config);
   config.routes = config.dns = NULL;
   config.resume = NULL;

@@ -226,6 +226,7 @@ test_config_round_trip (void)
 {
   char *routes[] = { "10.99.0.0/24", "0.0.0.0/0", "::/0", "fd00:1:2::/48", NULL };
   char *dns[] = { "10.99.0.1", "2001:db8::53", NULL };
+  char *capabilities[] = { WSTUN_CAPABILITY_OFFLOAD, NULL };
   WstunConfig in = {
     .address4 = "10.99.0.17/24",
     .address6 = "fd00:99::11/64",
@@ -234,6 +235,7 @@ test_config_round_trip (void)
     .dns = dns,
     .resume = "resume-\u00fc",
     .keepalive = 3600,
+    .capabilities = capabilities,
   };
   g_autofree char *json = wstun_config_to_json (&in);
   g_autoptr (WstunControl) c = parse_ok (json);
@@ -246,6 +248,7 @@ test_config_round_trip (void)
   g_assert_cmpstrv (c->config.dns, dns);
   g_assert_cmpstr (c->config.resume, ==, in.resume);
   g_assert_cmpuint (c->config.keepalive, ==, 3600);
+  g_assert_cmpstrv (c->config.capabilities, capabilities);
 }
 
 static void
@@ -257,6 +260,9 @@ test_config_round_trip_minimal (void)
 
   g_assert_null (strstr (json, "address6"));
   g_assert_null (strstr (json, "resume"));
+  /* none: the member is left out, so older clients never see it */
+  g_assert_null (strstr (json, "capabilities"));
+  g_assert_cmpuint (g_strv_length (c->config.capabilities), ==, 0);
   g_assert_cmpstr (c->config.address4, ==, "10.99.0.3/24");
   g_assert_null (c->config.address6);
   g_assert_cmpuint (c->config.mtu, ==, 1500);

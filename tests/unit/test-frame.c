@@ -250,6 +250,98 @@ test_batch (void)
   g_assert_cmpuint (batch->len, ==, 0);
 }
 
+/* Offload records (PROTOCOL.md 4.2): accepted only where negotiated, each
+ * whole and before a packet; the iterator hands them over with the packet
+ * they describe; a batch writes them as it reads them. */
+static void
+test_frame_offload_records (void)
+{
+  g_autoptr (GByteArray) p1 = ipv4 (84, 2, 3);
+  g_autoptr (GByteArray) p2 = ipv6 (100, 2, 3);
+  g_autoptr (WstunBatch) batch = wstun_batch_new ();
+  WstunVnetHdr vnet = { .flags = WSTUN_VNET_F_NEEDS_CSUM, .csum_start = 20, .csum_offset = 16 };
+  WstunVnetHdr got;
+  WstunPacketStatus bad = WSTUN_PACKET_OK;
+  gsize bad_offset = 0;
+  guint n = 0;
+  WstunFrameIter iter;
+  WstunPacketInfo info;
+  guint8 *packet;
+  guint8 *frame;
+  gsize len;
+
+  g_assert_true (wstun_batch_append_offload (batch, &vnet, p1->data, p1->len));
+  g_assert_true (wstun_batch_append (batch, p2->data, p2->len));
+  frame = wstun_batch_payload (batch);
+  len = batch->len;
+  g_assert_cmpuint (len, ==, WSTUN_FRAME_RECORD_LEN + 84 + 140);
+  g_assert_cmphex (frame[0], ==, 0);
+  g_assert_cmphex (frame[1], ==, WSTUN_FRAME_RECORD_OFFLOAD);
+
+  g_assert_cmpint (
+    wstun_frame_validate_offload (frame, len, WSTUN_FRAME_MAX_PACKETS, TRUE, &n, NULL, NULL), ==,
+    WSTUN_FRAME_OK);
+  g_assert_cmpuint (n, ==, 2);
+  /* not negotiated: the record is no IP packet */
+  g_assert_cmpint (
+    wstun_frame_validate (frame, len, WSTUN_FRAME_MAX_PACKETS, NULL, &bad, &bad_offset), ==,
+    WSTUN_FRAME_BAD_PACKET);
+  g_assert_cmpint (bad, ==, WSTUN_PACKET_BAD_VERSION);
+  g_assert_cmpuint (bad_offset, ==, 0);
+
+  wstun_frame_iter_init (&iter, frame, len);
+  g_assert_true (wstun_frame_iter_next_offload (&iter, &packet, &info, &got));
+  g_assert_cmpmem (packet, info.length, p1->data, p1->len);
+  g_assert_cmpmem (&got, sizeof got, &vnet, sizeof vnet);
+  g_assert_true (wstun_frame_iter_next_offload (&iter, &packet, &info, &got));
+  g_assert_cmpmem (packet, info.length, p2->data, p2->len);
+  g_assert_cmpuint (got.flags | got.csum_start | got.csum_offset, ==, 0);
+  g_assert_false (wstun_frame_iter_next_offload (&iter, &packet, &info, &got));
+
+  /* a record with nothing after it */
+  g_assert_cmpint (wstun_frame_validate_offload (frame, WSTUN_FRAME_RECORD_LEN,
+                                                 WSTUN_FRAME_MAX_PACKETS, TRUE, NULL, &bad,
+                                                 &bad_offset),
+                   ==, WSTUN_FRAME_BAD_PACKET);
+  g_assert_cmpint (bad, ==, WSTUN_PACKET_TRUNCATED);
+  /* cut inside the record */
+  g_assert_cmpint (
+    wstun_frame_validate_offload (frame, 5, WSTUN_FRAME_MAX_PACKETS, TRUE, NULL, &bad, NULL), ==,
+    WSTUN_FRAME_BAD_PACKET);
+  g_assert_cmpint (bad, ==, WSTUN_PACKET_TRUNCATED);
+  /* a record after a record */
+  {
+    g_autoptr (GByteArray) twice = g_byte_array_new ();
+
+    g_byte_array_append (twice, frame, WSTUN_FRAME_RECORD_LEN);
+    g_byte_array_append (twice, frame, len);
+    g_assert_cmpint (wstun_frame_validate_offload (twice->data, twice->len, WSTUN_FRAME_MAX_PACKETS,
+                                                   TRUE, NULL, &bad, &bad_offset),
+                     ==, WSTUN_FRAME_BAD_PACKET);
+    g_assert_cmpint (bad, ==, WSTUN_PACKET_BAD_VERSION);
+    g_assert_cmpuint (bad_offset, ==, WSTUN_FRAME_RECORD_LEN);
+  }
+  /* an unknown kind of record, and a first byte 0x0N that is no record */
+  frame[1] = 0x02;
+  g_assert_cmpint (
+    wstun_frame_validate_offload (frame, len, WSTUN_FRAME_MAX_PACKETS, TRUE, NULL, &bad, NULL), ==,
+    WSTUN_FRAME_BAD_PACKET);
+  g_assert_cmpint (bad, ==, WSTUN_PACKET_BAD_VERSION);
+  frame[1] = WSTUN_FRAME_RECORD_OFFLOAD;
+  frame[0] = 0x01;
+  g_assert_cmpint (
+    wstun_frame_validate_offload (frame, len, WSTUN_FRAME_MAX_PACKETS, TRUE, NULL, &bad, NULL), ==,
+    WSTUN_FRAME_BAD_PACKET);
+  frame[0] = 0;
+  /* a record and its packet count as one packet */
+  g_assert_cmpint (wstun_frame_validate_offload (frame, len, 1, TRUE, NULL, NULL, NULL), ==,
+                   WSTUN_FRAME_TOO_MANY_PACKETS);
+  /* and take their bytes of the frame's room */
+  wstun_batch_reset (batch);
+  g_assert_false (wstun_batch_append_offload (batch, &vnet, p1->data,
+                                              WSTUN_FRAME_MAX - WSTUN_FRAME_RECORD_LEN + 1));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -265,5 +357,6 @@ main (int argc, char **argv)
   g_test_add_func ("/frame/empty-and-oversized", test_frame_empty_and_big);
   g_test_add_func ("/frame/too-many-packets", test_frame_too_many_packets);
   g_test_add_func ("/frame/batch", test_batch);
+  g_test_add_func ("/frame/offload-records", test_frame_offload_records);
   return g_test_run ();
 }

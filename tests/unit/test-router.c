@@ -877,6 +877,135 @@ test_backlog_time_bound (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_received_packets (&f->b, &n_frames, &n_bytes), ==, 1);
 }
 
+/* ---- offload records ---------------------------------------------------- */
+
+/* An IPv4 TCP packet (20-byte header) from @src to @dst with @payload
+ * bytes, its checksum left partial as a TUN device with TUNSETOFFLOAD
+ * hands it over (the field holds the pseudo-header's sum), and its record */
+static GByteArray *
+tcp_super_packet (const char *src, const char *dst, gsize payload, guint16 gso_size,
+                  WstunVnetHdr *vnet)
+{
+  GByteArray *p = packet (src, dst, 40 + payload, 7);
+  guint8 pseudo[12];
+  guint32 sum;
+
+  p->data[9] = 6;
+  memset (p->data + 20, 0, 20);
+  p->data[20 + 12] = 5 << 4;
+  p->data[20 + 13] = 0x18; /* ACK PSH */
+  memcpy (pseudo, p->data + 12, 8);
+  pseudo[8] = 0;
+  pseudo[9] = 6;
+  pseudo[10] = (20 + payload) >> 8;
+  pseudo[11] = (20 + payload) & 0xff;
+  sum = wstun_vnet_csum_add (0, pseudo, sizeof pseudo);
+  sum = ~wstun_vnet_csum_fold (sum) & 0xffff;
+  p->data[20 + 16] = sum >> 8;
+  p->data[20 + 17] = sum & 0xff;
+  memset (vnet, 0, sizeof *vnet);
+  vnet->flags = WSTUN_VNET_F_NEEDS_CSUM;
+  vnet->gso_type = gso_size > 0 ? WSTUN_VNET_GSO_TCPV4 : WSTUN_VNET_GSO_NONE;
+  vnet->gso_size = gso_size;
+  vnet->hdr_len = 40;
+  vnet->csum_start = 20;
+  vnet->csum_offset = 16;
+  return p;
+}
+
+static GByteArray *
+with_record (const WstunVnetHdr *vnet, GByteArray *pkt)
+{
+  GByteArray *out = g_byte_array_new ();
+  guint8 rec[WSTUN_FRAME_RECORD_LEN] = { 0, WSTUN_FRAME_RECORD_OFFLOAD };
+
+  wstun_vnet_hdr_write (vnet, rec + 2);
+  g_byte_array_append (out, rec, sizeof rec);
+  g_byte_array_append (out, pkt->data, pkt->len);
+  return out;
+}
+
+/* A TCP segment's checksum verifies (pseudo-header included) */
+static gboolean
+tcp4_valid (const guint8 *p, gsize len)
+{
+  guint8 pseudo[12];
+
+  memcpy (pseudo, p + 12, 8);
+  pseudo[8] = 0;
+  pseudo[9] = 6;
+  pseudo[10] = (len - 20) >> 8;
+  pseudo[11] = (len - 20) & 0xff;
+  return wstun_vnet_csum_fold (
+           wstun_vnet_csum_add (wstun_vnet_csum_add (0, pseudo, 12), p + 20, len - 20)) == 0;
+}
+
+/* A client that negotiated offload sends a TCP super-packet with a partial
+ * checksum: a receiver that negotiated it too gets record and packet as
+ * they were; one that did not gets the segments the sender's kernel would
+ * have sent, checksums complete. A record the packet does not bear out is
+ * dropped and counted; a record from a client without the capability
+ * makes its frame malformed, as before. */
+static void
+test_offload (Fixture *f, gconstpointer data)
+{
+  WstunVnetHdr vnet, bad;
+  g_autoptr (GByteArray) to_b = tcp_super_packet ("10.99.0.2", "10.99.0.3", 3000, 1000, &vnet);
+  g_autoptr (GByteArray) to_c = tcp_super_packet ("10.99.0.2", "10.99.0.4", 3000, 1000, &vnet);
+  g_autoptr (GByteArray) frame_b = with_record (&vnet, to_b);
+  g_autoptr (GByteArray) frame_c = with_record (&vnet, to_c);
+  g_autoptr (GByteArray) both = concat (frame_b, frame_c, NULL);
+  g_autoptr (GPtrArray) frames = NULL;
+  g_autoptr (GByteArray) payload = g_byte_array_new ();
+  g_autoptr (GByteArray) bad_frame = NULL;
+  Frame *frame;
+  WstunFrameIter iter;
+  WstunPacketInfo info;
+  guint8 *seg;
+  guint n = 0;
+
+  (void) data;
+  f->a.peer.offload = TRUE;
+  f->b.peer.offload = TRUE;
+  g_assert_cmpint (forward (f->router, &f->a, both), ==, WSTUN_FRAME_OK);
+  wstun_router_flush (f->router);
+  assert_received_one (&f->b, frame_b);
+
+  frames = recv_frames (&f->c);
+  g_assert_cmpuint (frames->len, ==, 1);
+  frame = g_ptr_array_index (frames, 0);
+  g_assert_cmpint (wstun_frame_validate (frame->payload->data, frame->payload->len,
+                                         WSTUN_FRAME_MAX_PACKETS, &n, NULL, NULL),
+                   ==, WSTUN_FRAME_OK);
+  g_assert_cmpuint (n, ==, 3);
+  wstun_frame_iter_init (&iter, frame->payload->data, frame->payload->len);
+  while (wstun_frame_iter_next (&iter, &seg, &info)) {
+    g_assert_cmpuint (info.length, ==, 40 + 1000);
+    g_assert_true (tcp4_valid (seg, info.length));
+    g_byte_array_append (payload, seg + 40, info.length - 40);
+  }
+  g_assert_cmpmem (payload->data, payload->len, to_c->data + 40, 3000);
+  g_assert_cmpuint (wstun_router_get_counters (f->router)->tx_segmented, ==, 1);
+  g_assert_cmpuint (f->c.peer.counters.tx_packets, ==, 3);
+
+  /* a checksum offset past the transport header */
+  bad = vnet;
+  bad.csum_offset = 100;
+  bad_frame = with_record (&bad, to_b);
+  g_assert_cmpint (forward (f->router, &f->a, bad_frame), ==, WSTUN_FRAME_OK);
+  wstun_router_flush (f->router);
+  assert_nothing_received (&f->b);
+  g_assert_cmpuint (wstun_router_get_counters (f->router)->drop_offload, ==, 1);
+  g_assert_cmpuint (f->a.peer.counters.drop_offload, ==, 1);
+
+  /* c never asked for records: its frame with one is malformed */
+  g_byte_array_unref (bad_frame);
+  bad_frame = with_record (&vnet, to_b);
+  memcpy (bad_frame->data + WSTUN_FRAME_RECORD_LEN + 12, (guint8[]){ 10, 99, 0, 4 }, 4);
+  g_assert_cmpint (forward (f->router, &f->c, bad_frame), ==, WSTUN_FRAME_BAD_PACKET);
+  g_assert_cmpuint (wstun_router_get_counters (f->router)->drop_malformed, ==, 1);
+}
+
 static void
 test_seed_peer (Fixture *f, gconstpointer data)
 {
@@ -1291,6 +1420,7 @@ main (int argc, char **argv)
   ADD ("/router/batching/slow-receiver", test_slow_receiver);
   ADD ("/router/batching/backlog-counts-frame-bytes", test_backlog_counts_frame_bytes);
   ADD ("/router/batching/backlog-time-bound", test_backlog_time_bound);
+  ADD ("/router/offload", test_offload);
   ADD ("/router/seed-peer", test_seed_peer);
   ADD ("/router/remove-peer", test_remove_peer);
 #undef ADD
