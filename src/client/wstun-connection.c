@@ -520,6 +520,17 @@ create_device (WstunConnection *self, const WstunConfig *config, guint mtu)
   return TRUE;
 }
 
+/* Offload records (PROTOCOL.md 4.2) unless WSTUN_NO_OFFLOAD=1: a switch
+ * for the benchmark's with/without ladder and for tests of a relay link
+ * without them, not a setting */
+static gboolean
+offload_wanted (void)
+{
+  const char *env = g_getenv ("WSTUN_NO_OFFLOAD");
+
+  return env == NULL || g_strcmp0 (env, "0") == 0;
+}
+
 /* A later config, after a reconnection: the device stays */
 static gboolean
 resume_device (WstunConnection *self, const WstunConfig *config, guint mtu, gboolean *same)
@@ -560,6 +571,9 @@ apply_config (WstunConnection *self, const WstunConfig *config)
   self->attempt = 0;
   destroy_source (&self->attempt_timeout);
   wstun_ws_set_keepalive (self->ws, config->keepalive);
+  wstun_pump_set_offload (self->pump, offload_wanted () &&
+                                        g_strv_contains ((const char *const *) config->capabilities,
+                                                         WSTUN_CAPABILITY_OFFLOAD));
   wstun_pump_set_ws (self->pump, self->ws);
   set_last_error (self, WSTUN_FAILURE_NONE, NULL);
   if (resumed) {
@@ -738,9 +752,11 @@ send_hello (WstunConnection *self)
 {
   g_autofree char *address4 = NULL;
   g_autofree char *address6 = NULL;
+  char *offload[] = { (char *) WSTUN_CAPABILITY_OFFLOAD, NULL };
   WstunHello hello = {
     .version = WSTUN_PROTOCOL_VERSION,
     .software = (char *) "wstund/" PACKAGE_VERSION,
+    .capabilities = offload_wanted () ? offload : NULL,
   };
   g_autofree char *json = NULL;
 

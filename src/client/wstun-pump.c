@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,8 +15,9 @@
 
 /* TUN reads per wakeup before yielding to the socket side. */
 #define MAX_TUN_READS 256
-/* A read must never truncate a packet, whatever the device MTU is. */
-#define TUN_READ_ROOM     WSTUN_PACKET_MAX
+/* A read must never truncate a packet, whatever the device MTU is; it
+ * starts with the packet's virtio-net header (IFF_VNET_HDR) */
+#define TUN_READ_ROOM     (WSTUN_VNET_HDR_LEN + WSTUN_PACKET_MAX)
 #define LOG_INTERVAL_USEC (10 * G_USEC_PER_SEC)
 /* A TUN write delivers the packet to its socket at once, and a datagram
  * socket with the default receive buffer (208 KiB) holds only about 90
@@ -48,9 +51,11 @@ struct _WstunPump {
   WstunWs *ws;
   GSource *tun_source;
   WstunBatch *tx;
-  guint8 *sink;       /* packets read while there is no relay connection */
-  guint rx_datagrams; /* written in this burst since the last pause */
-  gint64 rx_last;     /* when the last datagram was written */
+  gboolean offload;                    /* the relay connection carries offload records */
+  guint8 vnet_hdr[WSTUN_VNET_HDR_LEN]; /* read beside a packet, without offloads */
+  guint8 *sink;                        /* packets read while there is no relay connection */
+  guint rx_datagrams;                  /* written in this burst since the last pause */
+  gint64 rx_last;                      /* when the last datagram was written */
   gint64 rx_drops_checked;
   guint64 rx_drops; /* the namespace's RcvbufErrors then */
   gboolean rx_drops_known;
@@ -175,6 +180,72 @@ drop_tun_packets (WstunPump *self, int fd)
   stats_touched (self);
 }
 
+static void
+append_segment (const guint8 *segment, gsize len, gpointer user_data)
+{
+  WstunPump *self = user_data;
+
+  if (wstun_batch_full (self->tx, len))
+    flush_tx (self);
+  if (!wstun_batch_append (self->tx, segment, len))
+    self->stats.dropped_packets++;
+}
+
+/* A read of @n bytes (virtio-net header and packet) at the batch's end:
+ * with offloads, all of it 2 bytes in, where a record would start; without,
+ * the header in vnet_hdr and the packet at the end */
+static void
+take_tun_packet (WstunPump *self, gsize n)
+{
+  WstunBatch *tx = self->tx;
+  guint8 *at = wstun_batch_payload (tx) + tx->len;
+  guint8 *packet = self->offload ? at + WSTUN_FRAME_RECORD_LEN : at;
+  gsize len;
+  WstunVnetHdr vnet;
+  const char *reason;
+
+  if (n <= WSTUN_VNET_HDR_LEN) {
+    self->stats.dropped_packets++;
+    return;
+  }
+  len = n - WSTUN_VNET_HDR_LEN;
+  wstun_vnet_hdr_read (self->offload ? at + 2 : self->vnet_hdr, &vnet);
+  if (!(vnet.flags & WSTUN_VNET_F_NEEDS_CSUM) &&
+      (vnet.gso_type & ~WSTUN_VNET_GSO_ECN) == WSTUN_VNET_GSO_NONE) {
+    /* nothing left undone: a plain packet (with offloads mostly small:
+     * ICMP, or what the stack had checksummed already) */
+    if (packet != at)
+      memmove (at, packet, len);
+    tx->len += len;
+    tx->packets++;
+    return;
+  }
+  if (!wstun_vnet_check (&vnet, packet, len, NULL, &reason)) {
+    self->stats.dropped_packets++;
+    complain (self, "dropped a packet from the TUN device: its offload header is invalid (%s)",
+              reason);
+    return;
+  }
+  if (self->offload) {
+    at[0] = 0;
+    at[1] = WSTUN_FRAME_RECORD_OFFLOAD;
+    tx->len += WSTUN_FRAME_RECORD_LEN + len;
+    tx->packets++;
+    return;
+  }
+  /* queued while offloads were on for an earlier relay: do what they
+   * left undone */
+  if ((vnet.gso_type & ~WSTUN_VNET_GSO_ECN) == WSTUN_VNET_GSO_NONE) {
+    wstun_vnet_finish_csum (&vnet, packet, len);
+    tx->len += len;
+    tx->packets++;
+  } else {
+    g_autofree guint8 *copy = g_memdup2 (packet, len);
+
+    wstun_vnet_segment (&vnet, copy, len, append_segment, self);
+  }
+}
+
 static gboolean
 on_tun_readable (int fd, GIOCondition condition, gpointer user_data)
 {
@@ -189,13 +260,23 @@ on_tun_readable (int fd, GIOCondition condition, gpointer user_data)
   for (guint i = 0; i < MAX_TUN_READS; i++) {
     ssize_t n;
 
-    if (wstun_batch_full (tx, TUN_READ_ROOM)) {
+    if (wstun_batch_full (tx, TUN_READ_ROOM + 2)) {
       /* stop as soon as the socket stops taking whole frames: the queue
        * behind it must not grow by a frame per read */
       if (!flush_tx (self) || wstun_ws_get_backlog (self->ws) > 0)
         break;
     }
-    n = read (fd, wstun_batch_payload (tx) + tx->len, wstun_batch_room (tx));
+    if (self->offload) {
+      /* the header lands where an offload record's would, right before
+       * the packet: a packet that needs its record keeps it in place */
+      n = read (fd, wstun_batch_payload (tx) + tx->len + 2, wstun_batch_room (tx) - 2);
+    } else {
+      /* the packet lands where it goes, the header beside it */
+      struct iovec iov[2] = { { self->vnet_hdr, WSTUN_VNET_HDR_LEN },
+                              { wstun_batch_payload (tx) + tx->len, wstun_batch_room (tx) } };
+
+      n = readv (fd, iov, G_N_ELEMENTS (iov));
+    }
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -205,8 +286,7 @@ on_tun_readable (int fd, GIOCondition condition, gpointer user_data)
     }
     if (n == 0)
       break;
-    tx->len += n;
-    tx->packets++;
+    take_tun_packet (self, (gsize) n);
   }
   flush_tx (self);
   stats_touched (self);
@@ -252,12 +332,25 @@ count_datagram (WstunPump *self, gint64 now)
   }
 }
 
+static void
+write_segment (const guint8 *segment, gsize len, gpointer user_data)
+{
+  guint8 hdr[WSTUN_VNET_HDR_LEN] = { 0 };
+  struct iovec iov[2] = { { hdr, sizeof hdr }, { (guint8 *) segment, len } };
+  ssize_t n;
+
+  do
+    n = writev (GPOINTER_TO_INT (user_data), iov, G_N_ELEMENTS (iov));
+  while (n < 0 && errno == EINTR);
+}
+
 void
 wstun_pump_receive (WstunPump *self, guint8 *data, gsize len)
 {
   WstunFrameStatus status;
   WstunFrameIter iter;
   WstunPacketInfo info;
+  WstunVnetHdr vnet;
   guint8 *packet;
   guint n_packets = 0;
   gboolean datagrams = FALSE;
@@ -265,7 +358,8 @@ wstun_pump_receive (WstunPump *self, guint8 *data, gsize len)
   int fd;
 
   stats_touched (self);
-  status = wstun_frame_validate (data, len, WSTUN_FRAME_MAX_PACKETS, &n_packets, NULL, NULL);
+  status = wstun_frame_validate_offload (data, len, WSTUN_FRAME_MAX_PACKETS, self->offload,
+                                         &n_packets, NULL, NULL);
   if (status != WSTUN_FRAME_OK) {
     self->stats.dropped_packets++;
     complain (self, "dropped a frame from the relay: %s", wstun_frame_status_to_string (status));
@@ -281,12 +375,29 @@ wstun_pump_receive (WstunPump *self, guint8 *data, gsize len)
   check_receivers (self, now);
   fd = wstun_tun_get_fd (self->tun);
   wstun_frame_iter_init (&iter, data, len);
-  while (wstun_frame_iter_next (&iter, &packet, &info)) {
+  while (wstun_frame_iter_next_offload (&iter, &packet, &info, &vnet)) {
+    guint8 hdr[WSTUN_VNET_HDR_LEN];
+    struct iovec iov[2] = { { hdr, sizeof hdr }, { packet, info.length } };
+    const char *reason;
     ssize_t n;
 
+    /* the kernel trusts what the header says: it comes from the network */
+    if (!wstun_vnet_check (&vnet, packet, info.length, NULL, &reason)) {
+      self->stats.dropped_packets++;
+      complain (self, "dropped a packet from the relay: its offload record is invalid (%s)",
+                reason);
+      continue;
+    }
+    wstun_vnet_hdr_write (&vnet, hdr);
     do
-      n = write (fd, packet, info.length);
+      n = writev (fd, iov, G_N_ELEMENTS (iov));
     while (n < 0 && errno == EINTR);
+    /* a kernel that does not know this kind of super-packet (UDP before
+     * Linux 6.2) refuses it: the segments it would have made, then */
+    if (n < 0 && errno == EINVAL && vnet.gso_type != WSTUN_VNET_GSO_NONE)
+      n = wstun_vnet_segment (&vnet, packet, info.length, write_segment, GINT_TO_POINTER (fd)) > 0
+            ? (ssize_t) info.length
+            : -1;
     if (n < 0) {
       self->stats.dropped_packets++;
       if (errno != EAGAIN && errno != ENOBUFS)
@@ -311,6 +422,15 @@ wstun_pump_drained (WstunPump *self)
   watch_tun (self);
 }
 
+static void
+apply_offload (WstunPump *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->tun != NULL && !wstun_tun_set_offload (self->tun, self->offload, &error))
+    complain (self, "%s", error->message);
+}
+
 void
 wstun_pump_set_tun (WstunPump *self, WstunTun *tun)
 {
@@ -320,6 +440,7 @@ wstun_pump_set_tun (WstunPump *self, WstunTun *tun)
     return;
   destroy_source (&self->tun_source);
   g_set_object (&self->tun, tun);
+  apply_offload (self);
   watch_tun (self);
 }
 
@@ -336,6 +457,15 @@ wstun_pump_set_ws (WstunPump *self, WstunWs *ws)
   wstun_batch_reset (self->tx);
   g_set_object (&self->ws, ws);
   watch_tun (self);
+}
+
+void
+wstun_pump_set_offload (WstunPump *self, gboolean offload)
+{
+  g_return_if_fail (WSTUN_IS_PUMP (self));
+
+  self->offload = offload;
+  apply_offload (self);
 }
 
 const WstunConnectionStats *

@@ -37,6 +37,11 @@ WstunPump *wstun_pump_new (const char *name);
  * may be NULL (none). The pump holds a reference to each. */
 void wstun_pump_set_tun (WstunPump *self, WstunTun *tun);
 void wstun_pump_set_ws (WstunPump *self, WstunWs *ws);
+/* Whether the relay connection negotiated "offload" (PROTOCOL.md 4.2):
+ * the device then hands over partial checksums and super-packets, which
+ * travel with their offload records; without, the pump completes what the
+ * device left undone and frames carry plain packets. */
+void wstun_pump_set_offload (WstunPump *self, gboolean offload);
 
 /* A binary frame from the relay (WstunWsCallbacks.message), and the
  * relay connection taking more again (WstunWsCallbacks.drained) */

@@ -67,6 +67,44 @@ check_batch (guint8 *frame, gsize len, guint n_packets)
   g_assert_true (wstun_batch_full (batch, wstun_batch_room (batch) + 1));
 }
 
+/* The same frame on a connection that negotiated offload records
+ * (PROTOCOL.md 4.2): a frame valid without records is valid with them
+ * allowed; a valid one iterates to its end, each record whole and right
+ * before its packet, each record and packet one of the packets counted. */
+static void
+check_offload (guint8 *frame, gsize size, WstunFrameStatus plain)
+{
+  guint n = G_MAXUINT, count = 0;
+  WstunFrameStatus status;
+  WstunFrameIter iter;
+  WstunPacketInfo info;
+  WstunVnetHdr vnet;
+  guint8 *packet;
+
+  status =
+    wstun_frame_validate_offload (frame, size, WSTUN_FRAME_MAX_PACKETS, TRUE, &n, NULL, NULL);
+  if (plain == WSTUN_FRAME_OK)
+    g_assert_cmpint (status, ==, WSTUN_FRAME_OK);
+  if (status != WSTUN_FRAME_OK)
+    return;
+  wstun_frame_iter_init (&iter, frame, size);
+  while (wstun_frame_iter_next_offload (&iter, &packet, &info, &vnet)) {
+    gboolean record = packet >= frame + WSTUN_FRAME_RECORD_LEN &&
+                      packet[-WSTUN_FRAME_RECORD_LEN] == 0 &&
+                      packet[-WSTUN_FRAME_RECORD_LEN + 1] == WSTUN_FRAME_RECORD_OFFLOAD &&
+                      iter.offset - info.length - WSTUN_FRAME_RECORD_LEN ==
+                        (gsize) (packet - WSTUN_FRAME_RECORD_LEN - frame);
+
+    g_assert_cmpuint (packet[0] >> 4, !=, 0);
+    g_assert_cmpuint ((gsize) (packet - frame) + info.length, ==, iter.offset);
+    if (!record)
+      g_assert_cmpuint (vnet.flags | vnet.gso_type | vnet.gso_size | vnet.csum_start, ==, 0);
+    count++;
+  }
+  g_assert_cmpuint (iter.offset, ==, size);
+  g_assert_cmpuint (count, ==, n);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -147,6 +185,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     g_assert_not_reached ();
   }
 
+  check_offload (frame, size, status);
   /* parsing never writes to the frame */
   g_assert_cmpmem (frame, size, data, size);
   return 0;

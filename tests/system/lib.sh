@@ -612,6 +612,24 @@ wst_refused() {
 # in client N's namespace, and the relay routes it back there: tests/tools/
 # flood.py --sources "$WST_SOURCES" then comes from thousands of addresses
 WST_SOURCES=198.19.0.0/16
+# wst_tcp_transfer NAME FROM TO ADDR PORT FILE: FILE over TCP from client
+# FROM to ADDR:PORT on client TO (tests/tools/tcp-xfer.py, 60 s at most);
+# fails unless the copy that arrived is identical
+wst_tcp_transfer() {
+  local name=$1 from=$2 to=$3 addr=$4 port=$5 file=$6 out=$WST_LOGDIR/$1.out want got
+  want=$(sha256sum <"$file" | cut -d' ' -f1)
+  wst_bg "recv-$name" "$(wst_ns "$to")" "$WST_PYTHON" "$WST_TOOLS/tcp-xfer.py" recv \
+    --bind "$addr" --port "$port" --out "$out" --timeout 60
+  wst_wait 10 wst_listening "$(wst_ns "$to")" "$port" || wst_fail "$name: receiver did not listen"
+  wst_tool "$from" tcp-xfer send --to "$addr" --port "$port" --file "$file" --timeout 60 ||
+    wst_fail "$name: sending failed"
+  wst_exit_status "recv-$name" 30 && [ "$WST_STATUS" = 0 ] || wst_fail "$name: receiving failed"
+  got=$(sha256sum <"$out" | cut -d' ' -f1)
+  [ "$got" = "$want" ] || wst_fail "$name: received $(stat -c %s "$out") bytes, checksum differs"
+  rm -f "$out"
+  wst_log "$name: $(cat "$(wst_logfile "recv-$name")")"
+}
+
 wst_many_sources() {
   ip -n "$(wst_ns "$1")" route add local "$WST_SOURCES" dev lo &&
     ip -n "$(wst_ns relay)" route add "$WST_SOURCES" via "198.18.0.$(($1 + 1))" ||

@@ -15,26 +15,10 @@ a2=$(wst_addr4 2) b2=$(wst_addr6 2)
 
 data=$WST_LOGDIR/data
 head -c $((8 * 1024 * 1024)) /dev/urandom >"$data"
-want=$(sha256sum <"$data" | cut -d' ' -f1)
-
-# transfer NAME ADDR PORT: data from client 1 to ADDR:PORT on client 2
-transfer() {
-  local name=$1 addr=$2 port=$3 out=$WST_LOGDIR/$1.out got
-  wst_bg "recv-$name" "$(wst_ns 2)" "$WST_PYTHON" "$WST_TOOLS/tcp-xfer.py" recv \
-    --bind "$addr" --port "$port" --out "$out" --timeout 60
-  wst_wait 10 wst_listening "$(wst_ns 2)" "$port" || wst_fail "$name: receiver did not listen"
-  wst_tool 1 tcp-xfer send --to "$addr" --port "$port" --file "$data" --timeout 60 ||
-    wst_fail "$name: sending failed"
-  wst_exit_status "recv-$name" 30 && [ "$WST_STATUS" = 0 ] || wst_fail "$name: receiving failed"
-  got=$(sha256sum <"$out" | cut -d' ' -f1)
-  [ "$got" = "$want" ] || wst_fail "$name: received $(stat -c %s "$out") bytes, checksum differs"
-  rm -f "$out"
-  wst_log "$name: $(cat "$(wst_logfile "recv-$name")")"
-}
 
 start=$SECONDS
-transfer ipv4 "$a2" 5001
-transfer ipv6 "$b2" 5002
+wst_tcp_transfer ipv4 1 2 "$a2" 5001 "$data"
+wst_tcp_transfer ipv6 1 2 "$b2" 5002 "$data"
 
 # both copies crossed the relay (the tunnel addresses exist nowhere else)
 sent=$(wst_metric wstun_relay_tx_bytes_total)
