@@ -19,6 +19,8 @@ WSTUN_PACKAGES=(
   bash-completion
   # tests, demo and benchmark
   iproute2 iputils-ping iperf3 procps python3 python3-websockets
+  # the relay cluster: its etcd client is tested against a real etcd
+  etcd-server
   # D-Bus tests: a mock polkitd; strace counts wstund's wakeups (tests/bench)
   python3-dbusmock python3-gi strace
   # the test "translations" loads the libnm plugin into Python, as nmcli

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The etcd JSON gateway client against a real etcd (Debian's etcd-server):
+ * one member on 127.0.0.1, started by the test in a temporary directory
+ * and stopped by its PID. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "wstun-etcd.h"
+
+typedef struct {
+  GSubprocess *etcd;
+  char *dir;
+  char *url;
+  WstunEtcd *client;
+} Fixture;
+
+static guint16
+free_port (void)
+{
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (s, any, TRUE, NULL));
+  bound = g_socket_get_local_address (s, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* Iterates the main context until *@done, for at most 10 s */
+static void
+wait_for (const gboolean *done)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!*done && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (*done);
+}
+
+typedef struct {
+  gboolean done;
+  GAsyncResult *result;
+} Wait;
+
+static void
+on_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Wait *w = user_data;
+
+  (void) source;
+  w->result = g_object_ref (result);
+  w->done = TRUE;
+}
+
+/* Runs one call to the end: @start(…, on_result, &w); returns its result */
+#define RUN(w, call)                                                                               \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    memset (&(w), 0, sizeof (w));                                                                  \
+    call;                                                                                          \
+    wait_for (&(w).done);                                                                          \
+  }                                                                                                \
+  G_STMT_END
+
+static gboolean
+put_sync (WstunEtcd *client, const char *key, const char *value, gint64 lease, GError **error)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new (value, strlen (value));
+  Wait w;
+  gboolean ok;
+
+  RUN (w, wstun_etcd_put_async (client, key, bytes, lease, NULL, on_result, &w));
+  ok = wstun_etcd_put_finish (client, w.result, error);
+  g_object_unref (w.result);
+  return ok;
+}
+
+static GPtrArray *
+range_sync (WstunEtcd *client, const char *key, gboolean prefix, gint64 *revision, GError **error)
+{
+  Wait w;
+  GPtrArray *kvs;
+
+  RUN (w, wstun_etcd_range_async (client, key, prefix, NULL, on_result, &w));
+  kvs = wstun_etcd_range_finish (client, w.result, revision, error);
+  g_object_unref (w.result);
+  return kvs;
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  guint16 client_port = free_port (), peer_port = free_port ();
+  g_autofree char *peer = g_strdup_printf ("http://127.0.0.1:%u", peer_port);
+  g_autofree char *cluster = g_strdup_printf ("t=%s", peer);
+  gint64 end;
+
+  (void) data;
+  f->dir = g_dir_make_tmp ("wstun-etcd-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->url = g_strdup_printf ("http://127.0.0.1:%u", client_port);
+  f->etcd =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                      "etcd", "--name", "t", "--data-dir", f->dir, "--listen-client-urls", f->url,
+                      "--advertise-client-urls", f->url, "--listen-peer-urls", peer,
+                      "--initial-advertise-peer-urls", peer, "--initial-cluster", cluster, NULL);
+  g_assert_no_error (error);
+  f->client = wstun_etcd_new (f->url, &error);
+  g_assert_no_error (error);
+  /* poll until it serves (a fresh single member elects itself) */
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  for (;;) {
+    g_autoptr (GError) local = NULL;
+    g_autoptr (GPtrArray) kvs = range_sync (f->client, "x", FALSE, NULL, &local);
+
+    if (kvs != NULL)
+      break;
+    g_assert_cmpint (g_get_monotonic_time (), <, end);
+    g_usleep (50 * 1000);
+  }
+}
+
+static void
+remove_tree (GFile *file)
+{
+  g_autoptr (GFileEnumerator) children = g_file_enumerate_children (
+    file, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  GFileInfo *info;
+
+  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL) {
+    g_autoptr (GFile) child = g_file_get_child (file, g_file_info_get_name (info));
+
+    g_object_unref (info);
+    remove_tree (child);
+  }
+  g_assert_true (g_file_delete (file, NULL, NULL));
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GFile) dir = NULL;
+
+  (void) data;
+  g_clear_object (&f->client);
+  g_subprocess_send_signal (f->etcd, SIGTERM);
+  g_subprocess_wait (f->etcd, NULL, NULL);
+  g_clear_object (&f->etcd);
+  /* etcd's data directory: member/{snap,wal}/... */
+  dir = g_file_new_for_path (f->dir);
+  remove_tree (dir);
+  g_free (f->dir);
+  g_free (f->url);
+}
+
+static void
+test_put_range (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) one = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GPtrArray) none = NULL;
+  gint64 revision = 0;
+  WstunEtcdKv *kv;
+
+  (void) data;
+  g_assert_true (put_sync (f->client, "/wstun/addr/10.99.0.2", "relay-a", 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (put_sync (f->client, "/wstun/addr/10.99.0.3", "relay-b", 0, &error));
+  g_assert_true (put_sync (f->client, "/wstun/addrz", "outside", 0, &error));
+
+  one = range_sync (f->client, "/wstun/addr/10.99.0.2", FALSE, &revision, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (one->len, ==, 1);
+  kv = g_ptr_array_index (one, 0);
+  g_assert_cmpstr (kv->key, ==, "/wstun/addr/10.99.0.2");
+  g_assert_cmpmem (g_bytes_get_data (kv->value, NULL), g_bytes_get_size (kv->value), "relay-a", 7);
+  g_assert_cmpint (kv->create_revision, >, 0);
+  g_assert_cmpint (revision, >=, kv->mod_revision);
+
+  /* a prefix takes the keys under it, not the one beside it */
+  all = range_sync (f->client, "/wstun/addr/", TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 2);
+  none = range_sync (f->client, "/nothing/", TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+  g_assert_cmpuint (wstun_etcd_get_round_trips (f->client), >=, 6);
+}
+
+static void
+on_create (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  guint *won = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean created = FALSE;
+
+  g_assert_true (wstun_etcd_create_finish (WSTUN_ETCD (source), result, &created, &error));
+  g_assert_no_error (error);
+  won[0] += created;
+  won[1]++;
+}
+
+/* Two clients race for the same keys, 200 times: each key has exactly one
+ * winner, and holds the winner's value */
+static void
+test_create_race (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WstunEtcd) other = wstun_etcd_new (f->url, &error);
+  g_autoptr (GBytes) a = g_bytes_new_static ("a", 1);
+  g_autoptr (GBytes) b = g_bytes_new_static ("b", 1);
+  g_autoptr (GPtrArray) kvs = NULL;
+  guint won_a[2] = { 0 }, won_b[2] = { 0 };
+  enum { N = 200 };
+
+  (void) data;
+  for (guint i = 0; i < N; i++) {
+    g_autofree char *key = g_strdup_printf ("/race/%03u", i);
+
+    wstun_etcd_create_async (f->client, key, a, 0, NULL, on_create, won_a);
+    wstun_etcd_create_async (other, key, b, 0, NULL, on_create, won_b);
+  }
+  while (won_a[1] < N || won_b[1] < N)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (won_a[0] + won_b[0], ==, N);
+  kvs = range_sync (f->client, "/race/", TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kvs->len, ==, N);
+  g_test_message ("client a won %u, client b %u", won_a[0], won_b[0]);
+}
+
+static void
+test_lease (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) kvs = NULL;
+  gint64 id, ttl;
+  Wait w;
+
+  (void) data;
+  RUN (w, wstun_etcd_lease_grant_async (f->client, 30, NULL, on_result, &w));
+  id = wstun_etcd_lease_grant_finish (f->client, w.result, &error);
+  g_object_unref (w.result);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, !=, 0);
+
+  g_assert_true (put_sync (f->client, "/wstun/relay/a", "ws://a", id, &error));
+  kvs = range_sync (f->client, "/wstun/relay/a", FALSE, NULL, &error);
+  g_assert_cmpuint (kvs->len, ==, 1);
+  g_assert_cmpint (((WstunEtcdKv *) g_ptr_array_index (kvs, 0))->lease, ==, id);
+
+  RUN (w, wstun_etcd_lease_keepalive_async (f->client, id, NULL, on_result, &w));
+  ttl = wstun_etcd_lease_keepalive_finish (f->client, w.result, &error);
+  g_object_unref (w.result);
+  g_assert_no_error (error);
+  g_assert_cmpint (ttl, >, 25);
+  g_assert_cmpint (ttl, <=, 30);
+
+  /* a lease etcd does not know (expired): 0 seconds left */
+  RUN (w, wstun_etcd_lease_keepalive_async (f->client, id + 12345, NULL, on_result, &w));
+  ttl = wstun_etcd_lease_keepalive_finish (f->client, w.result, &error);
+  g_object_unref (w.result);
+  g_assert_no_error (error);
+  g_assert_cmpint (ttl, ==, 0);
+
+  /* a put bound to an unknown lease is refused, with etcd's message */
+  g_assert_false (put_sync (f->client, "/wstun/relay/b", "x", id + 12345, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "lease"));
+}
+
+/* The first endpoint refuses connections: calls go to the next, which is
+ * then tried first */
+static void
+test_failover (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dead = g_strdup_printf ("http://127.0.0.1:%u", free_port ());
+  g_autofree char *both = g_strdup_printf ("%s,%s/", dead, f->url);
+  g_autoptr (WstunEtcd) client = wstun_etcd_new (both, &error);
+  g_autoptr (WstunEtcd) nowhere = wstun_etcd_new (dead, &error);
+  g_autoptr (GPtrArray) kvs = NULL;
+
+  (void) data;
+  g_assert_no_error (error);
+  g_assert_cmpstr (wstun_etcd_get_endpoint (client), ==, dead);
+  g_assert_true (put_sync (client, "k", "v", 0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (wstun_etcd_get_endpoint (client), ==, f->url);
+  g_assert_cmpuint (wstun_etcd_get_round_trips (client), ==, 2);
+  kvs = range_sync (client, "k", FALSE, NULL, &error);
+  g_assert_cmpuint (kvs->len, ==, 1);
+  g_assert_cmpuint (wstun_etcd_get_round_trips (client), ==, 3);
+
+  /* none answers: the transport's error */
+  g_assert_false (put_sync (nowhere, "k", "v", 0, &error));
+  g_assert_nonnull (error);
+}
+
+static void
+test_bad_endpoints (void)
+{
+  const char *bad[] = { "", ",", "etcd:2379", "ftp://h:1", "http://h:1/v3", "http://" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (WstunEtcd) client = wstun_etcd_new (bad[i], &error);
+
+    g_assert_null (client);
+    g_assert_nonnull (error);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/etcd/bad-endpoints", test_bad_endpoints);
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/etcd/put-range", test_put_range);
+  ADD ("/etcd/create-race", test_create_race);
+  ADD ("/etcd/lease", test_lease);
+  ADD ("/etcd/failover", test_failover);
+#undef ADD
+  return g_test_run ();
+}
