@@ -19,6 +19,7 @@ struct _WstunEtcd {
   GPtrArray *endpoints; /* char *, base URLs without a trailing slash */
   guint current;
   SoupSession *session;
+  SoupSession *watch_session; /* without the I/O timeout */
   guint64 round_trips;
 };
 
@@ -359,6 +360,44 @@ start (void)
   return b;
 }
 
+static WstunEtcdKv *
+kv_from_json (JsonObject *item)
+{
+  WstunEtcdKv *kv = g_new0 (WstunEtcdKv, 1);
+  gsize klen = 0, vlen = 0;
+  guchar *key, *value;
+
+  key = g_base64_decode (json_object_get_string_member_with_default (item, "key", ""), &klen);
+  kv->key = g_strndup ((const char *) key, klen);
+  g_free (key);
+  value = g_base64_decode (json_object_get_string_member_with_default (item, "value", ""), &vlen);
+  kv->value = g_bytes_new_take (value, vlen);
+  kv->create_revision = get_int64 (item, "create_revision");
+  kv->mod_revision = get_int64 (item, "mod_revision");
+  kv->lease = get_int64 (item, "lease");
+  return kv;
+}
+
+/* etcd's prefix range: up to the key with its last byte incremented;
+ * the empty prefix is everything ("\0") */
+static void
+add_prefix_end (JsonBuilder *b, const char *key)
+{
+  gsize len = strlen (key);
+  g_autofree guint8 *end = g_malloc (MAX (len, 1));
+  gsize end_len = len;
+
+  memcpy (end, key, len);
+  while (end_len > 0 && end[end_len - 1] == 0xff)
+    end_len--;
+  if (end_len == 0) {
+    end[0] = 0;
+    end_len = 1;
+  } else
+    end[end_len - 1]++;
+  add_b64 (b, "range_end", end, end_len);
+}
+
 typedef struct {
   GPtrArray *kvs;
   gint64 revision;
@@ -390,22 +429,9 @@ on_range (GObject *source, GAsyncResult *result, gpointer user_data)
   kvs = json_object_has_member (obj, "kvs") ? json_object_get_array_member (obj, "kvs") : NULL;
   for (guint i = 0; kvs != NULL && i < json_array_get_length (kvs); i++) {
     JsonObject *item = json_array_get_object_element (kvs, i);
-    WstunEtcdKv *kv;
-    gsize klen = 0, vlen = 0;
-    guchar *key, *value;
 
-    if (item == NULL)
-      continue;
-    kv = g_new0 (WstunEtcdKv, 1);
-    key = g_base64_decode (json_object_get_string_member_with_default (item, "key", ""), &klen);
-    kv->key = g_strndup ((const char *) key, klen);
-    g_free (key);
-    value = g_base64_decode (json_object_get_string_member_with_default (item, "value", ""), &vlen);
-    kv->value = g_bytes_new_take (value, vlen);
-    kv->create_revision = get_int64 (item, "create_revision");
-    kv->mod_revision = get_int64 (item, "mod_revision");
-    kv->lease = get_int64 (item, "lease");
-    g_ptr_array_add (r->kvs, kv);
+    if (item != NULL)
+      g_ptr_array_add (r->kvs, kv_from_json (item));
   }
   g_task_return_pointer (task, r, (GDestroyNotify) range_result_free);
 }
@@ -419,22 +445,8 @@ wstun_etcd_range_async (WstunEtcd *self, const char *key, gboolean prefix,
   gsize len = strlen (key);
 
   add_b64 (b, "key", (const guint8 *) key, len);
-  if (prefix) {
-    /* etcd's prefix range: up to the key with its last byte incremented;
-     * the empty prefix is everything ("\0") */
-    g_autofree guint8 *end = g_malloc (MAX (len, 1));
-    gsize end_len = len;
-
-    memcpy (end, key, len);
-    while (end_len > 0 && end[end_len - 1] == 0xff)
-      end_len--;
-    if (end_len == 0) {
-      end[0] = 0;
-      end_len = 1;
-    } else
-      end[end_len - 1]++;
-    add_b64 (b, "range_end", end, end_len);
-  }
+  if (prefix)
+    add_prefix_end (b, key);
   typed_call (self, "kv/range", b, cancellable, on_range, task);
 }
 
@@ -643,6 +655,228 @@ wstun_etcd_lease_keepalive_finish (WstunEtcd *self, GAsyncResult *result, GError
   return lease_finish (self, result, -1, error);
 }
 
+/* ---- watches ------------------------------------------------------------ */
+
+struct _WstunEtcdWatch {
+  WstunEtcd *etcd;
+  gint64 next_revision; /* where a restarted stream picks up */
+  GCancellable *cancellable;
+  SoupMessage *msg;
+  GInputStream *stream;
+  GByteArray *line; /* a response line being read */
+  WstunEtcdWatchFunc func;
+  WstunEtcdWatchEndFunc end;
+  gpointer user_data;
+};
+
+static void
+watch_free (WstunEtcdWatch *w)
+{
+  g_object_unref (w->etcd);
+  g_object_unref (w->cancellable);
+  g_clear_object (&w->msg);
+  g_clear_object (&w->stream);
+  g_byte_array_unref (w->line);
+  g_free (w);
+}
+
+/* The stream ended or failed: the owner hears why, unless it cancelled */
+static void
+watch_ended (WstunEtcdWatch *w, GError *error)
+{
+  if (!g_cancellable_is_cancelled (w->cancellable) && w->end != NULL)
+    w->end (w, error, w->user_data);
+  g_error_free (error);
+  watch_free (w);
+}
+
+/* One line of the stream: {"result": {"header": …, "events": […]}} */
+static gboolean
+watch_line (WstunEtcdWatch *w, const char *text, gsize len, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) kvs = g_ptr_array_new_with_free_func ((GDestroyNotify) wstun_etcd_kv_free);
+  JsonNode *root;
+  JsonObject *result;
+  JsonArray *array;
+  gint64 revision;
+
+  if (!json_parser_load_from_data (parser, text, len, error))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      json_object_get_object_member (json_node_get_object (root), "result") == NULL) {
+    const char *message =
+      root != NULL && JSON_NODE_HOLDS_OBJECT (root)
+        ? json_object_get_string_member_with_default (json_node_get_object (root), "message", "?")
+        : "?";
+
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_FAILED, _ ("etcd: %s"), message);
+    return FALSE;
+  }
+  result = json_object_get_object_member (json_node_get_object (root), "result");
+  if (json_object_get_boolean_member_with_default (result, "canceled", FALSE)) {
+    g_set_error (
+      error, WSTUN_ERROR, WSTUN_ERROR_FAILED, _ ("etcd: %s"),
+      json_object_get_string_member_with_default (result, "cancel_reason", "watch cancelled"));
+    return FALSE;
+  }
+  revision = get_int64 (json_object_get_object_member (result, "header"), "revision");
+  array = json_object_has_member (result, "events")
+            ? json_object_get_array_member (result, "events")
+            : NULL;
+  if (array == NULL || json_array_get_length (array) == 0)
+    return TRUE;
+  for (guint i = 0; i < json_array_get_length (array); i++) {
+    JsonObject *ev = json_array_get_object_element (array, i);
+    JsonObject *kv_obj = ev != NULL && json_object_has_member (ev, "kv")
+                           ? json_object_get_object_member (ev, "kv")
+                           : NULL;
+    WstunEtcdEvent *event;
+
+    if (kv_obj == NULL)
+      continue;
+    event = g_new0 (WstunEtcdEvent, 1);
+    event->deleted =
+      g_strcmp0 (json_object_get_string_member_with_default (ev, "type", "PUT"), "DELETE") == 0;
+    event->kv = kv_from_json (kv_obj);
+    g_ptr_array_add (kvs, event->kv);
+    g_ptr_array_add (events, event);
+  }
+  w->next_revision = revision + 1;
+  w->func (w, (WstunEtcdEvent *const *) events->pdata, events->len, revision, w->user_data);
+  return TRUE;
+}
+
+static void
+on_watch_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  WstunEtcdWatch *w = user_data;
+  GError *error = NULL;
+  g_autoptr (GBytes) bytes =
+    g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  const guint8 *data;
+  gsize len, start = 0;
+
+  if (bytes == NULL) {
+    watch_ended (w, error);
+    return;
+  }
+  data = g_bytes_get_data (bytes, &len);
+  if (len == 0) {
+    watch_ended (w,
+                 g_error_new_literal (WSTUN_ERROR, WSTUN_ERROR_FAILED, _ ("etcd ended the watch")));
+    return;
+  }
+  for (gsize i = 0; i < len; i++) {
+    if (data[i] != '\n')
+      continue;
+    g_byte_array_append (w->line, data + start, i - start);
+    start = i + 1;
+    if (w->line->len > 0 && !watch_line (w, (const char *) w->line->data, w->line->len, &error)) {
+      watch_ended (w, error);
+      return;
+    }
+    g_byte_array_set_size (w->line, 0);
+    /* cancelled from the callback */
+    if (g_cancellable_is_cancelled (w->cancellable)) {
+      watch_free (w);
+      return;
+    }
+  }
+  g_byte_array_append (w->line, data + start, len - start);
+  if (w->line->len > WSTUN_ETCD_MAX_RESPONSE) {
+    watch_ended (w, g_error_new (WSTUN_ERROR, WSTUN_ERROR_FAILED,
+                                 _ ("etcd answered with more than %d MiB"),
+                                 WSTUN_ETCD_MAX_RESPONSE / (1024 * 1024)));
+    return;
+  }
+  g_input_stream_read_bytes_async (w->stream, READ_CHUNK, G_PRIORITY_DEFAULT, w->cancellable,
+                                   on_watch_read, w);
+}
+
+static void
+on_watch_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  WstunEtcdWatch *w = user_data;
+  GError *error = NULL;
+
+  w->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (w->stream == NULL) {
+    watch_ended (w, error);
+    return;
+  }
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (w->msg))) {
+    watch_ended (w, g_error_new (WSTUN_ERROR, WSTUN_ERROR_FAILED, "etcd: HTTP %u",
+                                 soup_message_get_status (w->msg)));
+    return;
+  }
+  g_input_stream_read_bytes_async (w->stream, READ_CHUNK, G_PRIORITY_DEFAULT, w->cancellable,
+                                   on_watch_read, w);
+}
+
+WstunEtcdWatch *
+wstun_etcd_watch (WstunEtcd *self, const char *prefix, gint64 start_revision,
+                  WstunEtcdWatchFunc func, WstunEtcdWatchEndFunc end, gpointer user_data)
+{
+  WstunEtcdWatch *w;
+  g_autoptr (JsonBuilder) b = start ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *url = NULL;
+  char *json;
+
+  g_return_val_if_fail (WSTUN_IS_ETCD (self), NULL);
+  g_return_val_if_fail (prefix != NULL && func != NULL, NULL);
+
+  w = g_new0 (WstunEtcdWatch, 1);
+  w->etcd = g_object_ref (self);
+  w->next_revision = start_revision;
+  w->cancellable = g_cancellable_new ();
+  w->line = g_byte_array_new ();
+  w->func = func;
+  w->end = end;
+  w->user_data = user_data;
+
+  json_builder_set_member_name (b, "create_request");
+  json_builder_begin_object (b);
+  add_b64 (b, "key", (const guint8 *) prefix, strlen (prefix));
+  add_prefix_end (b, prefix);
+  if (start_revision > 0)
+    add_int64 (b, "start_revision", start_revision);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json = json_to_string (root, FALSE);
+
+  url =
+    g_strdup_printf ("%s/v3/watch", (char *) g_ptr_array_index (self->endpoints, self->current));
+  w->msg = soup_message_new (SOUP_METHOD_POST, url);
+  {
+    g_autoptr (GBytes) body = g_bytes_new_take (json, strlen (json));
+
+    soup_message_set_request_body_from_bytes (w->msg, "application/json", body);
+  }
+  self->round_trips++;
+  /* a watch is a stream that stays open: no I/O timeout on it */
+  soup_session_send_async (self->watch_session, w->msg, G_PRIORITY_DEFAULT, w->cancellable,
+                           on_watch_sent, w);
+  return w;
+}
+
+gint64
+wstun_etcd_watch_get_next_revision (WstunEtcdWatch *w)
+{
+  return w->next_revision;
+}
+
+void
+wstun_etcd_watch_cancel (WstunEtcdWatch *w)
+{
+  /* freed when its pending operation returns, cancelled */
+  g_cancellable_cancel (w->cancellable);
+}
+
 /* ---- object ------------------------------------------------------------ */
 
 static void
@@ -652,6 +886,7 @@ wstun_etcd_finalize (GObject *object)
 
   g_ptr_array_unref (self->endpoints);
   g_clear_object (&self->session);
+  g_clear_object (&self->watch_session);
   G_OBJECT_CLASS (wstun_etcd_parent_class)->finalize (object);
 }
 
@@ -669,4 +904,6 @@ wstun_etcd_init (WstunEtcd *self)
   self->session =
     soup_session_new_with_options ("proxy-resolver", NULL, "timeout", TIMEOUT_SECONDS, "user-agent",
                                    "wstun-relay/" PACKAGE_VERSION " ", NULL);
+  self->watch_session = soup_session_new_with_options ("proxy-resolver", NULL, "user-agent",
+                                                       "wstun-relay/" PACKAGE_VERSION " ", NULL);
 }

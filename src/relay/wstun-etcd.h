@@ -87,4 +87,28 @@ void wstun_etcd_lease_keepalive_async (WstunEtcd *self, gint64 lease, GCancellab
                                        GAsyncReadyCallback callback, gpointer user_data);
 gint64 wstun_etcd_lease_keepalive_finish (WstunEtcd *self, GAsyncResult *result, GError **error);
 
+typedef struct {
+  gboolean deleted; /* a delete, or a lease's expiry; else a put */
+  WstunEtcdKv *kv;  /* a delete's has the key and mod_revision only */
+} WstunEtcdEvent;
+
+typedef struct _WstunEtcdWatch WstunEtcdWatch;
+/* Changes under the prefix, as etcd reports them, at store @revision */
+typedef void (*WstunEtcdWatchFunc) (WstunEtcdWatch *watch, WstunEtcdEvent *const *events,
+                                    guint n_events, gint64 revision, gpointer user_data);
+/* The stream ended (etcd stopped, the connection broke, the revision was
+ * compacted): @watch is freed after this returns. Start another from
+ * wstun_etcd_watch_get_next_revision() not to miss a change. */
+typedef void (*WstunEtcdWatchEndFunc) (WstunEtcdWatch *watch, const GError *error,
+                                       gpointer user_data);
+
+/* Follows every change to keys under @prefix from @start_revision (0: from
+ * now), on the endpoint that answered last. */
+WstunEtcdWatch *wstun_etcd_watch (WstunEtcd *self, const char *prefix, gint64 start_revision,
+                                  WstunEtcdWatchFunc func, WstunEtcdWatchEndFunc end,
+                                  gpointer user_data);
+gint64 wstun_etcd_watch_get_next_revision (WstunEtcdWatch *watch);
+/* Stops it: neither callback is called again */
+void wstun_etcd_watch_cancel (WstunEtcdWatch *watch);
+
 G_END_DECLS

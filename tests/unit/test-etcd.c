@@ -303,6 +303,120 @@ test_failover (Fixture *f, gconstpointer data)
   g_assert_nonnull (error);
 }
 
+typedef struct {
+  GPtrArray *seen; /* "put KEY=VALUE" or "delete KEY" */
+  gint64 revision;
+  gboolean ended;
+  char *end_message;
+} Watched;
+
+static void
+on_watch (WstunEtcdWatch *watch, WstunEtcdEvent *const *events, guint n, gint64 revision,
+          gpointer user_data)
+{
+  Watched *w = user_data;
+
+  (void) watch;
+  for (guint i = 0; i < n; i++) {
+    const WstunEtcdKv *kv = events[i]->kv;
+
+    if (events[i]->deleted)
+      g_ptr_array_add (w->seen, g_strdup_printf ("delete %s", kv->key));
+    else
+      g_ptr_array_add (w->seen,
+                       g_strdup_printf ("put %s=%.*s", kv->key, (int) g_bytes_get_size (kv->value),
+                                        (const char *) g_bytes_get_data (kv->value, NULL)));
+  }
+  w->revision = revision;
+}
+
+static void
+on_watch_end (WstunEtcdWatch *watch, const GError *error, gpointer user_data)
+{
+  Watched *w = user_data;
+
+  (void) watch;
+  w->ended = TRUE;
+  w->end_message = g_strdup (error->message);
+}
+
+static void
+wait_seen (Watched *w, guint n)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (w->seen->len < n && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (w->seen->len, ==, n);
+}
+
+/* A watch sees every change under its prefix in order, deletes included,
+ * and nothing beside it; one started from an old revision replays from
+ * there; one whose etcd goes away ends, saying why */
+static void
+test_watch (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  Watched w = { g_ptr_array_new_with_free_func (g_free), 0, FALSE, NULL };
+  Watched replay = { g_ptr_array_new_with_free_func (g_free), 0, FALSE, NULL };
+  WstunEtcdWatch *watch;
+  Wait del;
+  gint64 first = 0;
+
+  (void) data;
+  watch = wstun_etcd_watch (f->client, "/w/", 0, on_watch, on_watch_end, &w);
+  /* a watch is created asynchronously: a change before that is not
+   * seen, so put until one is (a few tries at most) */
+  for (guint tries = 0; w.seen->len == 0; tries++) {
+    gint64 until = g_get_monotonic_time () + 200 * 1000;
+
+    g_assert_cmpuint (tries, <, 50);
+    g_assert_true (put_sync (f->client, "/w/a", "1", 0, &error));
+    while (w.seen->len == 0 && g_get_monotonic_time () < until)
+      g_main_context_iteration (NULL, FALSE);
+  }
+  g_ptr_array_set_size (w.seen, 0);
+  first = w.revision + 1;
+  g_assert_true (put_sync (f->client, "/w/b", "2", 0, &error));
+  g_assert_true (put_sync (f->client, "/x", "outside", 0, &error));
+  RUN (del, wstun_etcd_delete_async (f->client, "/w/a", NULL, on_result, &del));
+  g_assert_true (wstun_etcd_delete_finish (f->client, del.result, &error));
+  g_object_unref (del.result);
+  g_assert_true (put_sync (f->client, "/w/b", "3", 0, &error));
+  wait_seen (&w, 3);
+  g_assert_cmpstr (w.seen->pdata[0], ==, "put /w/b=2");
+  g_assert_cmpstr (w.seen->pdata[1], ==, "delete /w/a");
+  g_assert_cmpstr (w.seen->pdata[2], ==, "put /w/b=3");
+  g_assert_cmpint (wstun_etcd_watch_get_next_revision (watch), ==, w.revision + 1);
+
+  /* the same from the revision after the first put */
+  wstun_etcd_watch (f->client, "/w/", first, on_watch, on_watch_end, &replay);
+  wait_seen (&replay, 3);
+  g_assert_cmpstr (replay.seen->pdata[0], ==, "put /w/b=2");
+  g_assert_cmpstr (replay.seen->pdata[2], ==, "put /w/b=3");
+
+  /* cancelled: never called again */
+  wstun_etcd_watch_cancel (watch);
+  g_assert_true (put_sync (f->client, "/w/c", "4", 0, &error));
+  wait_seen (&replay, 4);
+  g_assert_cmpuint (w.seen->len, ==, 3);
+  g_assert_false (w.ended);
+
+  /* etcd stops: the other watch ends */
+  g_subprocess_send_signal (f->etcd, SIGTERM);
+  {
+    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (!replay.ended && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_true (replay.ended);
+  g_test_message ("the watch ended: %s", replay.end_message);
+  g_ptr_array_unref (w.seen);
+  g_ptr_array_unref (replay.seen);
+  g_free (replay.end_message);
+}
+
 static void
 test_bad_endpoints (void)
 {
@@ -327,6 +441,7 @@ main (int argc, char **argv)
   ADD ("/etcd/create-race", test_create_race);
   ADD ("/etcd/lease", test_lease);
   ADD ("/etcd/failover", test_failover);
+  ADD ("/etcd/watch", test_watch);
 #undef ADD
   return g_test_run ();
 }
