@@ -655,6 +655,24 @@ wstun_etcd_lease_keepalive_finish (WstunEtcd *self, GAsyncResult *result, GError
   return lease_finish (self, result, -1, error);
 }
 
+void
+wstun_etcd_lease_revoke_async (WstunEtcd *self, gint64 lease, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (JsonBuilder) b = start ();
+
+  add_int64 (b, "ID", lease);
+  typed_call (self, "lease/revoke", b, cancellable, on_done_boolean, task);
+}
+
+gboolean
+wstun_etcd_lease_revoke_finish (WstunEtcd *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ---- watches ------------------------------------------------------------ */
 
 struct _WstunEtcdWatch {

@@ -87,6 +87,11 @@ void wstun_etcd_lease_keepalive_async (WstunEtcd *self, gint64 lease, GCancellab
                                        GAsyncReadyCallback callback, gpointer user_data);
 gint64 wstun_etcd_lease_keepalive_finish (WstunEtcd *self, GAsyncResult *result, GError **error);
 
+/* Ends @lease now: the keys bound to it go at once */
+void wstun_etcd_lease_revoke_async (WstunEtcd *self, gint64 lease, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+gboolean wstun_etcd_lease_revoke_finish (WstunEtcd *self, GAsyncResult *result, GError **error);
+
 typedef struct {
   gboolean deleted; /* a delete, or a lease's expiry; else a put */
   WstunEtcdKv *kv;  /* a delete's has the key and mod_revision only */

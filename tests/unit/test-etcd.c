@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "wstun-cluster.h"
 #include "wstun-etcd.h"
 
 typedef struct {
@@ -417,6 +418,86 @@ test_watch (Fixture *f, gconstpointer data)
   g_free (replay.end_message);
 }
 
+/* Iterates until @cluster's registration is @want, for at most 10 s */
+static void
+wait_registered (WstunCluster *cluster, gboolean want)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (wstun_cluster_is_registered (cluster) != want && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (wstun_cluster_is_registered (cluster), ==, want);
+}
+
+/* A relay registers under a lease of its own and keeps it alive past its
+ * TTL; a lost lease (revoked here, as an expiry would end it) is noticed
+ * and the relay registers again; a clean stop takes the key away at once */
+static void
+test_cluster (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WstunCluster) cluster = NULL;
+  g_autoptr (GPtrArray) kvs = NULL;
+  WstunEtcdKv *kv;
+  gint64 lease, end;
+  Wait w;
+
+  (void) data;
+  g_assert_null (wstun_cluster_new (f->client, "no/slash", "ws://x", 2, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (wstun_cluster_relay_id_valid (""));
+  g_assert_true (wstun_cluster_relay_id_valid ("relay-1.example_a"));
+
+  cluster = wstun_cluster_new (f->client, "relay-1", "ws://198.18.0.1:8081/", 2, &error);
+  g_assert_no_error (error);
+  wstun_cluster_start (cluster);
+  wait_registered (cluster, TRUE);
+  lease = wstun_cluster_get_lease (cluster);
+  g_assert_cmpint (lease, !=, 0);
+
+  /* past the TTL, still there: the keepalives work */
+  end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  kvs = range_sync (f->client, WSTUN_CLUSTER_RELAYS, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kvs->len, ==, 1);
+  kv = g_ptr_array_index (kvs, 0);
+  g_assert_cmpstr (kv->key, ==, WSTUN_CLUSTER_RELAYS "relay-1");
+  g_assert_cmpint (kv->lease, ==, lease);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (kv->value, NULL), g_bytes_get_size (kv->value),
+                                  "\"mesh_url\":\"ws://198.18.0.1:8081/\""));
+  g_clear_pointer (&kvs, g_ptr_array_unref);
+
+  /* the lease is lost: a new one, and the key back under it */
+  RUN (w, wstun_etcd_lease_revoke_async (f->client, lease, NULL, on_result, &w));
+  g_assert_true (wstun_etcd_lease_revoke_finish (f->client, w.result, &error));
+  g_object_unref (w.result);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((wstun_cluster_get_lease (cluster) == lease || !wstun_cluster_is_registered (cluster)) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (wstun_cluster_get_lease (cluster), !=, lease);
+  g_assert_true (wstun_cluster_is_registered (cluster));
+  kvs = range_sync (f->client, WSTUN_CLUSTER_RELAYS, TRUE, NULL, &error);
+  g_assert_cmpuint (kvs->len, ==, 1);
+  g_assert_cmpint (((WstunEtcdKv *) g_ptr_array_index (kvs, 0))->lease, ==,
+                   wstun_cluster_get_lease (cluster));
+  g_clear_pointer (&kvs, g_ptr_array_unref);
+
+  /* a clean stop: gone at once, not after the TTL */
+  wstun_cluster_stop (cluster);
+  g_assert_false (wstun_cluster_is_registered (cluster));
+  end = g_get_monotonic_time () + G_USEC_PER_SEC;
+  do {
+    g_clear_pointer (&kvs, g_ptr_array_unref);
+    g_main_context_iteration (NULL, FALSE);
+    kvs = range_sync (f->client, WSTUN_CLUSTER_RELAYS, TRUE, NULL, &error);
+  } while (kvs->len > 0 && g_get_monotonic_time () < end);
+  g_assert_cmpuint (kvs->len, ==, 0);
+}
+
 static void
 test_bad_endpoints (void)
 {
@@ -442,6 +523,7 @@ main (int argc, char **argv)
   ADD ("/etcd/lease", test_lease);
   ADD ("/etcd/failover", test_failover);
   ADD ("/etcd/watch", test_watch);
+  ADD ("/etcd/cluster", test_cluster);
 #undef ADD
   return g_test_run ();
 }
