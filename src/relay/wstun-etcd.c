@@ -142,15 +142,18 @@ call_next (GTask *task, GError *error)
   call_try (task);
 }
 
-static int
-get_int (JsonObject *obj, const char *name)
+static gint64
+get_int64 (JsonObject *obj, const char *name)
 {
-  JsonNode *node = json_object_get_member (obj, name);
+  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
 
+  /* int64 fields come as decimal strings; absent ones are 0 (proto3) */
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return 0;
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_ascii_strtoll (json_node_get_string (node), NULL, 10);
   if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return (int) json_node_get_int (node);
+    return json_node_get_int (node);
   return 0;
 }
 
@@ -181,7 +184,7 @@ call_done (GTask *task)
       obj, "message", json_object_get_string_member_with_default (obj, "error", "?"));
 
     g_task_return_new_error (task, WSTUN_ERROR, WSTUN_ERROR_FAILED, _ ("etcd: %s (code %d)"),
-                             message, get_int (obj, "code"));
+                             message, (int) get_int64 (obj, "code"));
     g_object_unref (task);
     return;
   }
@@ -293,21 +296,6 @@ wstun_etcd_call_finish (WstunEtcd *self, GAsyncResult *result, GError **error)
 }
 
 /* ---- typed calls ------------------------------------------------------- */
-
-static gint64
-get_int64 (JsonObject *obj, const char *name)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
-
-  /* int64 fields come as decimal strings; absent ones are 0 (proto3) */
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  if (json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_ascii_strtoll (json_node_get_string (node), NULL, 10);
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return json_node_get_int (node);
-  return 0;
-}
 
 static void
 add_b64 (JsonBuilder *b, const char *name, const guint8 *data, gsize len)
@@ -467,6 +455,13 @@ wstun_etcd_range_finish (WstunEtcd *self, GAsyncResult *result, gint64 *revision
   return kvs;
 }
 
+static gboolean
+boolean_finish (WstunEtcd *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 on_done_boolean (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -494,8 +489,7 @@ wstun_etcd_put_async (WstunEtcd *self, const char *key, GBytes *value, gint64 le
 gboolean
 wstun_etcd_put_finish (WstunEtcd *self, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return boolean_finish (self, result, error);
 }
 
 void
@@ -512,8 +506,7 @@ wstun_etcd_delete_async (WstunEtcd *self, const char *key, GCancellable *cancell
 gboolean
 wstun_etcd_delete_finish (WstunEtcd *self, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return boolean_finish (self, result, error);
 }
 
 static void
@@ -596,7 +589,8 @@ on_lease (GObject *source, GAsyncResult *result, gpointer user_data)
   answer =
     json_object_has_member (obj, "result") ? json_object_get_object_member (obj, "result") : obj;
   value = g_new (gint64, 1);
-  *value = get_int64 (answer, GPOINTER_TO_INT (g_task_get_task_data (task)) ? "TTL" : "ID");
+  /* the member this call returns: grant's "ID", keepalive's "TTL" */
+  *value = get_int64 (answer, g_task_get_task_data (task));
   g_task_return_pointer (task, value, g_free);
 }
 
@@ -608,7 +602,7 @@ wstun_etcd_lease_grant_async (WstunEtcd *self, guint ttl, GCancellable *cancella
   g_autoptr (JsonBuilder) b = start ();
 
   add_int64 (b, "TTL", ttl);
-  g_task_set_task_data (task, GINT_TO_POINTER (FALSE), NULL);
+  g_task_set_task_data (task, (gpointer) "ID", NULL);
   typed_call (self, "lease/grant", b, cancellable, on_lease, task);
 }
 
@@ -645,7 +639,7 @@ wstun_etcd_lease_keepalive_async (WstunEtcd *self, gint64 lease, GCancellable *c
   g_autoptr (JsonBuilder) b = start ();
 
   add_int64 (b, "ID", lease);
-  g_task_set_task_data (task, GINT_TO_POINTER (TRUE), NULL);
+  g_task_set_task_data (task, (gpointer) "TTL", NULL);
   typed_call (self, "lease/keepalive", b, cancellable, on_lease, task);
 }
 
@@ -669,8 +663,7 @@ wstun_etcd_lease_revoke_async (WstunEtcd *self, gint64 lease, GCancellable *canc
 gboolean
 wstun_etcd_lease_revoke_finish (WstunEtcd *self, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return boolean_finish (self, result, error);
 }
 
 /* ---- watches ------------------------------------------------------------ */
