@@ -210,8 +210,7 @@ take_tun_packet (WstunPump *self, gsize n)
   }
   len = n - WSTUN_VNET_HDR_LEN;
   wstun_vnet_hdr_read (self->offload ? at + 2 : self->vnet_hdr, &vnet);
-  if (!(vnet.flags & WSTUN_VNET_F_NEEDS_CSUM) &&
-      (vnet.gso_type & ~WSTUN_VNET_GSO_ECN) == WSTUN_VNET_GSO_NONE) {
+  if (!wstun_vnet_hdr_has_work (&vnet)) {
     /* nothing left undone: a plain packet (with offloads mostly small:
      * ICMP, or what the stack had checksummed already) */
     if (packet != at)
@@ -235,7 +234,7 @@ take_tun_packet (WstunPump *self, gsize n)
   }
   /* queued while offloads were on for an earlier relay: do what they
    * left undone */
-  if ((vnet.gso_type & ~WSTUN_VNET_GSO_ECN) == WSTUN_VNET_GSO_NONE) {
+  if (!wstun_vnet_hdr_is_gso (&vnet)) {
     wstun_vnet_finish_csum (&vnet, packet, len);
     tx->len += len;
     tx->packets++;

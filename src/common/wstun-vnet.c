@@ -304,7 +304,7 @@ wstun_vnet_segment (const WstunVnetHdr *hdr, const guint8 *pkt, gsize len, Wstun
 
   g_return_val_if_fail (wstun_vnet_check (hdr, pkt, len, &l, &reason), 0);
 
-  if ((hdr->gso_type & ~WSTUN_VNET_GSO_ECN) == WSTUN_VNET_GSO_NONE) {
+  if (!wstun_vnet_hdr_is_gso (hdr)) {
     WstunVnetHdr h = *hdr;
 
     buf = g_memdup2 (pkt, len);

@@ -52,6 +52,21 @@ typedef struct {
   gsize length;    /* the whole packet */
 } WstunVnetLayout;
 
+/* Whether @hdr asks for segmentation */
+static inline gboolean
+wstun_vnet_hdr_is_gso (const WstunVnetHdr *hdr)
+{
+  return (hdr->gso_type & ~WSTUN_VNET_GSO_ECN) != WSTUN_VNET_GSO_NONE;
+}
+
+/* Whether @hdr leaves work undone: a partial checksum or a super-packet
+ * (DATA_VALID alone asks for nothing) */
+static inline gboolean
+wstun_vnet_hdr_has_work (const WstunVnetHdr *hdr)
+{
+  return (hdr->flags & WSTUN_VNET_F_NEEDS_CSUM) || wstun_vnet_hdr_is_gso (hdr);
+}
+
 void wstun_vnet_hdr_read (const guint8 data[WSTUN_VNET_HDR_LEN], WstunVnetHdr *hdr);
 void wstun_vnet_hdr_write (const WstunVnetHdr *hdr, guint8 data[WSTUN_VNET_HDR_LEN]);
 

@@ -235,12 +235,11 @@ deliver_offload (WstunRouter *router, WstunRouterPeer *to, const guint8 *packet,
     deliver (router, to, packet, len, vnet);
     return;
   }
-  if (!(vnet->flags & WSTUN_VNET_F_NEEDS_CSUM) &&
-      (vnet->gso_type & ~WSTUN_VNET_GSO_ECN) == WSTUN_VNET_GSO_NONE) {
+  if (!wstun_vnet_hdr_has_work (vnet)) {
     deliver (router, to, packet, len, NULL);
     return;
   }
-  if ((vnet->gso_type & ~WSTUN_VNET_GSO_ECN) != WSTUN_VNET_GSO_NONE) {
+  if (wstun_vnet_hdr_is_gso (vnet)) {
     router->counters.tx_segmented++;
     to->counters.tx_segmented++;
   }
