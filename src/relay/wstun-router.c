@@ -231,12 +231,15 @@ deliver_offload (WstunRouter *router, WstunRouterPeer *to, const guint8 *packet,
 {
   Segmenting s = { router, to };
 
-  if (to->offload && !to->seed) {
-    deliver (router, to, packet, len, vnet);
-    return;
-  }
+  /* a record that asks for nothing (DATA_VALID alone) goes no further: a
+   * peer's word that a checksum was verified is not passed on to another
+   * peer's kernel (PROTOCOL.md 4.2) */
   if (!wstun_vnet_hdr_has_work (vnet)) {
     deliver (router, to, packet, len, NULL);
+    return;
+  }
+  if (to->offload && !to->seed) {
+    deliver (router, to, packet, len, vnet);
     return;
   }
   if (wstun_vnet_hdr_is_gso (vnet)) {

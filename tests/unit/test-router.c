@@ -998,6 +998,16 @@ test_offload (Fixture *f, gconstpointer data)
   g_assert_cmpuint (wstun_router_get_counters (f->router)->drop_offload, ==, 1);
   g_assert_cmpuint (f->a.peer.counters.drop_offload, ==, 1);
 
+  /* a record that asks for nothing is dropped: b gets the bare packet */
+  {
+    WstunVnetHdr valid_only = { .flags = WSTUN_VNET_F_DATA_VALID };
+    g_autoptr (GByteArray) nothing = with_record (&valid_only, to_b);
+
+    g_assert_cmpint (forward (f->router, &f->a, nothing), ==, WSTUN_FRAME_OK);
+    wstun_router_flush (f->router);
+    assert_received_one (&f->b, to_b);
+  }
+
   /* c never asked for records: its frame with one is malformed */
   g_byte_array_unref (bad_frame);
   bad_frame = with_record (&vnet, to_b);
