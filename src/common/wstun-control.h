@@ -28,6 +28,7 @@ G_BEGIN_DECLS
 #define WSTUN_ERR_UNSUPPORTED_VERSION "unsupported-version" /* 4426 */
 #define WSTUN_ERR_POOL_EXHAUSTED      "pool-exhausted"      /* 4503 */
 #define WSTUN_ERR_REPLACED            "replaced"            /* 4410 */
+#define WSTUN_ERR_CLUSTER_UNAVAILABLE "cluster-unavailable" /* 4502 */
 #define WSTUN_ERR_INTERNAL            "internal-error"      /* 1011 */
 
 typedef enum {
@@ -38,6 +39,9 @@ typedef enum {
   WSTUN_CLOSE_ADDRESS_UNAVAILABLE = 4422,
   WSTUN_CLOSE_UNSUPPORTED_VERSION = 4426,
   WSTUN_CLOSE_POOL_EXHAUSTED = 4503,
+  /* a relay of a cluster cannot reach its etcd: it admits no new client
+   * (one that resumes a session it holds gets in); try another relay */
+  WSTUN_CLOSE_CLUSTER_UNAVAILABLE = 4502,
   WSTUN_CLOSE_REPLACED = 4410, /* another connection resumed the session */
   /* either side, without an error message: nothing was received for three
    * keepalive intervals */

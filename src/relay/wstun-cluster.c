@@ -217,23 +217,54 @@ on_revoked (GObject *source, GAsyncResult *result, gpointer user_data)
     g_debug ("cluster: revoking the lease: %s", error->message);
 }
 
-void
-wstun_cluster_stop (WstunCluster *self)
+static void
+on_left (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_return_if_fail (WSTUN_IS_CLUSTER (self));
+  g_autoptr (GError) error = NULL;
+
+  (void) user_data;
+  if (!wstun_etcd_delete_finish (WSTUN_ETCD (source), result, &error))
+    g_debug ("cluster: leaving: %s", error->message);
+}
+
+/* Stops the keepalives; returns the lease */
+static gint64
+halt (WstunCluster *self)
+{
+  gint64 lease = self->lease;
 
   if (!self->started)
-    return;
+    return 0;
   self->started = FALSE;
   g_cancellable_cancel (self->cancellable);
   if (self->tick != NULL) {
     g_source_destroy (self->tick);
     g_clear_pointer (&self->tick, g_source_unref);
   }
-  if (self->lease != 0)
-    wstun_etcd_lease_revoke_async (self->etcd, self->lease, NULL, on_revoked, NULL);
   self->lease = 0;
   set_registered (self, FALSE);
+  return lease;
+}
+
+void
+wstun_cluster_stop (WstunCluster *self)
+{
+  gint64 lease;
+
+  g_return_if_fail (WSTUN_IS_CLUSTER (self));
+
+  lease = halt (self);
+  if (lease != 0)
+    wstun_etcd_lease_revoke_async (self->etcd, lease, NULL, on_revoked, NULL);
+}
+
+void
+wstun_cluster_leave (WstunCluster *self)
+{
+  g_return_if_fail (WSTUN_IS_CLUSTER (self));
+
+  if (halt (self) != 0)
+    wstun_etcd_delete_async (self->etcd, self->key, NULL, on_left, NULL);
 }
 
 gboolean

@@ -30,8 +30,13 @@ WstunCluster *wstun_cluster_new (WstunEtcd *etcd, const char *relay_id, const ch
 /* Registers, and keeps the registration alive, re-registering after a
  * lost lease; "notify::registered" says when that changes */
 void wstun_cluster_start (WstunCluster *self);
-/* Revokes the lease (best effort: etcd may be gone) and stops */
+/* Revokes the lease (best effort: etcd may be gone) and stops: whatever
+ * is bound to the lease goes at once */
 void wstun_cluster_stop (WstunCluster *self);
+/* Removes the registration (best effort) and stops keeping the lease
+ * alive: what else is bound to it (the address claims) stays until the
+ * lease's TTL runs out, for the clients to take over on other relays */
+void wstun_cluster_leave (WstunCluster *self);
 gboolean wstun_cluster_is_registered (WstunCluster *self);
 gint64 wstun_cluster_get_lease (WstunCluster *self);
 

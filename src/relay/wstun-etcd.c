@@ -509,19 +509,144 @@ wstun_etcd_delete_finish (WstunEtcd *self, GAsyncResult *result, GError **error)
   return boolean_finish (self, result, error);
 }
 
+/* ---- transactions -------------------------------------------------- */
+
+typedef struct {
+  gboolean succeeded;
+  GPtrArray *kvs; /* from the get operations of the branch taken */
+} TxnResult;
+
 static void
-on_create (GObject *source, GAsyncResult *result, gpointer user_data)
+txn_result_free (TxnResult *r)
+{
+  g_ptr_array_unref (r->kvs);
+  g_free (r);
+}
+
+static void
+on_txn (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
   g_autoptr (JsonObject) obj = wstun_etcd_call_finish (WSTUN_ETCD (source), result, &error);
+  JsonArray *responses;
+  TxnResult *r;
 
   if (obj == NULL) {
     g_task_return_error (task, error);
     return;
   }
+  r = g_new0 (TxnResult, 1);
+  r->kvs = g_ptr_array_new_with_free_func ((GDestroyNotify) wstun_etcd_kv_free);
   /* "succeeded" is left out when false (proto3) */
-  g_task_return_int (task, json_object_get_boolean_member_with_default (obj, "succeeded", FALSE));
+  r->succeeded = json_object_get_boolean_member_with_default (obj, "succeeded", FALSE);
+  responses = json_object_has_member (obj, "responses")
+                ? json_object_get_array_member (obj, "responses")
+                : NULL;
+  for (guint i = 0; responses != NULL && i < json_array_get_length (responses); i++) {
+    JsonObject *item = json_array_get_object_element (responses, i);
+    JsonObject *range = item != NULL && json_object_has_member (item, "response_range")
+                          ? json_object_get_object_member (item, "response_range")
+                          : NULL;
+    JsonArray *kvs = range != NULL && json_object_has_member (range, "kvs")
+                       ? json_object_get_array_member (range, "kvs")
+                       : NULL;
+
+    for (guint j = 0; kvs != NULL && j < json_array_get_length (kvs); j++) {
+      JsonObject *kv = json_array_get_object_element (kvs, j);
+
+      if (kv != NULL)
+        g_ptr_array_add (r->kvs, kv_from_json (kv));
+    }
+  }
+  g_task_return_pointer (task, r, (GDestroyNotify) txn_result_free);
+}
+
+static void
+add_compare (JsonBuilder *b, const WstunEtcdCompare *cmp)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "target");
+  json_builder_add_string_value (b,
+                                 cmp->kind == WSTUN_ETCD_CMP_ABSENT
+                                   ? "CREATE"
+                                   : (cmp->kind == WSTUN_ETCD_CMP_MOD_REVISION ? "MOD" : "VALUE"));
+  json_builder_set_member_name (b, "result");
+  json_builder_add_string_value (b, "EQUAL");
+  add_b64 (b, "key", (const guint8 *) cmp->key, strlen (cmp->key));
+  if (cmp->kind == WSTUN_ETCD_CMP_ABSENT) {
+    /* a key that does not exist has create revision 0 */
+    add_int64 (b, "create_revision", 0);
+  } else if (cmp->kind == WSTUN_ETCD_CMP_MOD_REVISION) {
+    add_int64 (b, "mod_revision", cmp->mod_revision);
+  } else {
+    gsize len = 0;
+    const guint8 *data = g_bytes_get_data (cmp->value, &len);
+
+    add_b64 (b, "value", data != NULL ? data : (const guint8 *) "", len);
+  }
+  json_builder_end_object (b);
+}
+
+static void
+add_ops (JsonBuilder *b, const char *name, const WstunEtcdOp *ops, guint n)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; i++) {
+    static const char *const member[] = {
+      [WSTUN_ETCD_OP_PUT] = "request_put",
+      [WSTUN_ETCD_OP_DELETE] = "request_delete_range",
+      [WSTUN_ETCD_OP_GET] = "request_range",
+    };
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, member[ops[i].kind]);
+    json_builder_begin_object (b);
+    if (ops[i].kind == WSTUN_ETCD_OP_PUT)
+      add_put (b, ops[i].key, ops[i].value, ops[i].lease);
+    else
+      add_b64 (b, "key", (const guint8 *) ops[i].key, strlen (ops[i].key));
+    json_builder_end_object (b);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+}
+
+void
+wstun_etcd_txn_async (WstunEtcd *self, const WstunEtcdCompare *compare, guint n_compare,
+                      const WstunEtcdOp *success, guint n_success, const WstunEtcdOp *failure,
+                      guint n_failure, GCancellable *cancellable, GAsyncReadyCallback callback,
+                      gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (JsonBuilder) b = start ();
+
+  json_builder_set_member_name (b, "compare");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n_compare; i++)
+    add_compare (b, &compare[i]);
+  json_builder_end_array (b);
+  add_ops (b, "success", success, n_success);
+  add_ops (b, "failure", failure, n_failure);
+  typed_call (self, "kv/txn", b, cancellable, on_txn, task);
+}
+
+gboolean
+wstun_etcd_txn_finish (WstunEtcd *self, GAsyncResult *result, gboolean *succeeded, GPtrArray **kvs,
+                       GError **error)
+{
+  TxnResult *r;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  r = g_task_propagate_pointer (G_TASK (result), error);
+  if (r == NULL)
+    return FALSE;
+  *succeeded = r->succeeded;
+  if (kvs != NULL)
+    *kvs = g_ptr_array_ref (r->kvs);
+  txn_result_free (r);
+  return TRUE;
 }
 
 void
@@ -529,47 +654,16 @@ wstun_etcd_create_async (WstunEtcd *self, const char *key, GBytes *value, gint64
                          GCancellable *cancellable, GAsyncReadyCallback callback,
                          gpointer user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (JsonBuilder) b = start ();
+  WstunEtcdCompare absent = { .key = key, .kind = WSTUN_ETCD_CMP_ABSENT };
+  WstunEtcdOp put = { .kind = WSTUN_ETCD_OP_PUT, .key = key, .value = value, .lease = lease };
 
-  /* if the key's create revision is 0 (it does not exist), put it */
-  json_builder_set_member_name (b, "compare");
-  json_builder_begin_array (b);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "target");
-  json_builder_add_string_value (b, "CREATE");
-  json_builder_set_member_name (b, "result");
-  json_builder_add_string_value (b, "EQUAL");
-  add_b64 (b, "key", (const guint8 *) key, strlen (key));
-  add_int64 (b, "create_revision", 0);
-  json_builder_end_object (b);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "success");
-  json_builder_begin_array (b);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "request_put");
-  json_builder_begin_object (b);
-  add_put (b, key, value, lease);
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  json_builder_end_array (b);
-  typed_call (self, "kv/txn", b, cancellable, on_create, task);
+  wstun_etcd_txn_async (self, &absent, 1, &put, 1, NULL, 0, cancellable, callback, user_data);
 }
 
 gboolean
 wstun_etcd_create_finish (WstunEtcd *self, GAsyncResult *result, gboolean *created, GError **error)
 {
-  GError *local = NULL;
-  gssize value;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  value = g_task_propagate_int (G_TASK (result), &local);
-  if (local != NULL) {
-    g_propagate_error (error, local);
-    return FALSE;
-  }
-  *created = value != 0;
-  return TRUE;
+  return wstun_etcd_txn_finish (self, result, created, NULL, error);
 }
 
 static void

@@ -64,6 +64,43 @@ void wstun_etcd_put_async (WstunEtcd *self, const char *key, GBytes *value, gint
                            gpointer user_data);
 gboolean wstun_etcd_put_finish (WstunEtcd *self, GAsyncResult *result, GError **error);
 
+/* A transaction's condition on one key */
+typedef enum {
+  WSTUN_ETCD_CMP_ABSENT,       /* the key does not exist */
+  WSTUN_ETCD_CMP_MOD_REVISION, /* it was last changed at @mod_revision */
+  WSTUN_ETCD_CMP_VALUE,        /* its value is @value */
+} WstunEtcdCmpKind;
+
+typedef struct {
+  const char *key;
+  WstunEtcdCmpKind kind;
+  gint64 mod_revision;
+  GBytes *value;
+} WstunEtcdCompare;
+
+typedef enum {
+  WSTUN_ETCD_OP_PUT,    /* @key = @value, bound to @lease (0: none) */
+  WSTUN_ETCD_OP_DELETE, /* @key */
+  WSTUN_ETCD_OP_GET,    /* @key, returned by wstun_etcd_txn_finish() */
+} WstunEtcdOpKind;
+
+typedef struct {
+  WstunEtcdOpKind kind;
+  const char *key;
+  GBytes *value;
+  gint64 lease;
+} WstunEtcdOp;
+
+/* One transaction: if every comparison holds, the @success operations,
+ * else the @failure ones, atomically. @kvs (may be NULL) gets what the
+ * get operations of the branch taken found (an array of WstunEtcdKv). */
+void wstun_etcd_txn_async (WstunEtcd *self, const WstunEtcdCompare *compare, guint n_compare,
+                           const WstunEtcdOp *success, guint n_success, const WstunEtcdOp *failure,
+                           guint n_failure, GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data);
+gboolean wstun_etcd_txn_finish (WstunEtcd *self, GAsyncResult *result, gboolean *succeeded,
+                                GPtrArray **kvs, GError **error);
+
 /* Sets @key only if it does not exist (one transaction): of any number of
  * callers racing, exactly one gets @created TRUE */
 void wstun_etcd_create_async (WstunEtcd *self, const char *key, GBytes *value, gint64 lease,

@@ -33,6 +33,8 @@ struct _WstunLeases {
   guint max_reserved;
   WstunLeasesChangedFunc changed;
   gpointer changed_data;
+  WstunLeaseInfoFunc dropped;
+  gpointer dropped_data;
   WstunLeasesCounters counters;
 };
 
@@ -101,6 +103,13 @@ wstun_leases_set_changed_func (WstunLeases *leases, WstunLeasesChangedFunc func,
 {
   leases->changed = func;
   leases->changed_data = user_data;
+}
+
+void
+wstun_leases_set_dropped_func (WstunLeases *leases, WstunLeaseInfoFunc func, gpointer user_data)
+{
+  leases->dropped = func;
+  leases->dropped_data = user_data;
 }
 
 static void
@@ -266,6 +275,8 @@ lease_addr (const Lease *lease, int family)
   return NULL;
 }
 
+static void info_of (const Lease *lease, WstunLeaseInfo *info);
+
 static void
 unreserve (WstunLeases *leases, Lease *lease)
 {
@@ -280,6 +291,12 @@ unreserve (WstunLeases *leases, Lease *lease)
 static void
 drop (WstunLeases *leases, Lease *lease)
 {
+  if (leases->dropped != NULL) {
+    WstunLeaseInfo info;
+
+    info_of (lease, &info);
+    leases->dropped (&info, leases->dropped_data);
+  }
   for (guint i = 0; i < lease->n_addrs; i++) {
     WstunPool *pool = wstun_leases_get_pool (leases, lease->addrs[i].family);
 
@@ -631,6 +648,38 @@ wstun_leases_filter_reserved (WstunLeases *leases, WstunLeaseFilterFunc keep, gp
   }
   if (any)
     changed (leases);
+}
+
+gboolean
+wstun_leases_knows (WstunLeases *leases, const guint8 hash[WSTUN_RESUME_HASH_LEN])
+{
+  return g_hash_table_contains (leases->by_hash, hash);
+}
+
+gboolean
+wstun_leases_take_away (WstunLeases *leases, const WstunAddr *addr, gpointer *owner)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  *owner = NULL;
+  g_hash_table_iter_init (&iter, leases->by_hash);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Lease *lease = value;
+
+    for (guint i = 0; i < lease->n_addrs; i++) {
+      if (wstun_addr_equal (&lease->addrs[i], addr)) {
+        *owner = lease->owner;
+        if (lease->peer == NULL)
+          log_reservation_end (lease, "reservation-dropped",
+                               "given up: another relay took it over");
+        drop (leases, lease);
+        changed (leases);
+        return TRUE;
+      }
+    }
+  }
+  return FALSE;
 }
 
 void

@@ -83,6 +83,12 @@ void wstun_leases_set_resume (WstunLeases *leases, guint grace_seconds, guint ma
 void wstun_leases_set_changed_func (WstunLeases *leases, WstunLeasesChangedFunc func,
                                     gpointer user_data);
 
+/* Called when a lease ends and its addresses go back to the pools
+ * (expired, given up, closed without being kept, taken away): the cluster
+ * gives up its claims on them. */
+void wstun_leases_set_dropped_func (WstunLeases *leases, WstunLeaseInfoFunc func,
+                                    gpointer user_data);
+
 WstunPool *wstun_leases_get_pool (WstunLeases *leases, int family);
 
 /* Gives @peer one address of each configured family, @wish4/@wish6 if set
@@ -127,6 +133,13 @@ gboolean wstun_leases_restore (WstunLeases *leases, const WstunLeaseInfo *info,
 /* Gives up every reserved lease @keep refuses. */
 void wstun_leases_filter_reserved (WstunLeases *leases, WstunLeaseFilterFunc keep,
                                    gpointer user_data);
+/* Whether a lease has this resume id hash, held or reserved. */
+gboolean wstun_leases_knows (WstunLeases *leases, const guint8 hash[WSTUN_RESUME_HASH_LEN]);
+/* Ends the lease holding @addr, if any (another relay of the cluster took
+ * the address over: its client resumed there). @owner gets the session
+ * that held it, NULL when it was reserved; that session has lost its
+ * addresses and is closed by the caller. */
+gboolean wstun_leases_take_away (WstunLeases *leases, const WstunAddr *addr, gpointer *owner);
 /* Every lease, held and reserved. */
 void wstun_leases_foreach (WstunLeases *leases, WstunLeaseInfoFunc func, gpointer user_data);
 

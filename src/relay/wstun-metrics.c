@@ -56,6 +56,7 @@ wstun_metrics_render (WstunRelay *relay)
     { "backlog_full", c->drop_backlog },
     { "queue_delay", c->drop_delay },
     { "bad_offload", c->drop_offload },
+    { "relay_unreachable", c->drop_unreachable },
   };
 
   metric (out, "wstun_relay_clients", "gauge", "Connected clients",
@@ -88,7 +89,7 @@ wstun_metrics_render (WstunRelay *relay)
       { "pending_full", g->pending_refused },  { "pending_timeout", g->pending_timeouts },
       { "hello_timeout", sc->hello_timeouts }, { "bad_message", sc->bad_messages },
       { "token_revoked", sc->revoked },        { "message_too_big", sc->too_big },
-      { "clients_full", g->clients_full },
+      { "clients_full", g->clients_full },     { "cluster_unavailable", sc->cluster_unavailable },
     };
 
     g_string_append (out, "# HELP wstun_relay_refusals_total Connections refused or closed by "
@@ -155,6 +156,47 @@ wstun_metrics_render (WstunRelay *relay)
                               "wstun_relay_state_write_seconds{write=\"last\"} %.6f\n"
                               "wstun_relay_state_write_seconds{write=\"slowest\"} %.6f\n",
                               st->last_write_usec / 1e6, st->max_write_usec / 1e6);
+  }
+  if (wstun_relay_get_claims (relay) != NULL) {
+    WstunClaims *claims = wstun_relay_get_claims (relay);
+    const WstunClaimsCounters *cc = wstun_claims_get_counters (claims);
+    WstunMesh *mesh = wstun_relay_get_mesh (relay);
+    const WstunMeshCounters *mc = wstun_mesh_get_counters (mesh);
+
+    metric (out, "wstun_relay_cluster_ready", "gauge",
+            "1 when the relay is registered in etcd and has read the claims (admits new clients)",
+            wstun_claims_is_ready (claims));
+    metric (out, "wstun_relay_cluster_relays", "gauge", "Other relays registered in the cluster",
+            wstun_mesh_get_n_relays (mesh));
+    metric (out, "wstun_relay_mesh_links", "gauge", "Links to other relays that are up",
+            wstun_mesh_get_n_links (mesh));
+    metric (out, "wstun_relay_mesh_links_total", "counter", "Links to other relays established",
+            mc->links_up);
+    metric (out, "wstun_relay_mesh_auth_failures_total", "counter",
+            "Relay link requests refused: wrong mesh key or relay id", mc->auth_failures);
+    metric (out, "wstun_relay_mesh_dial_failures_total", "counter",
+            "Links to other relays that could not be made", mc->dial_failures);
+    metric (out, "wstun_relay_cluster_cache_addresses", "gauge",
+            "Addresses the relay knows to be claimed in the cluster, by any relay",
+            wstun_claims_get_n_cached (claims));
+    metric (out, "wstun_relay_etcd_round_trips_total", "counter", "HTTP requests to etcd",
+            wstun_etcd_get_round_trips (wstun_relay_get_etcd (relay)));
+    g_string_append_printf (out,
+                            "# HELP wstun_relay_claims_total Address claims in etcd, by result\n"
+                            "# TYPE wstun_relay_claims_total counter\n"
+                            "wstun_relay_claims_total{result=\"won\"} %" G_GUINT64_FORMAT "\n"
+                            "wstun_relay_claims_total{result=\"conflict\"} %" G_GUINT64_FORMAT "\n"
+                            "wstun_relay_claims_total{result=\"failed\"} %" G_GUINT64_FORMAT "\n"
+                            "wstun_relay_claims_total{result=\"taken_over\"} %" G_GUINT64_FORMAT
+                            "\n"
+                            "wstun_relay_claims_total{result=\"lost\"} %" G_GUINT64_FORMAT "\n",
+                            cc->claimed, cc->conflicts, cc->failures, cc->takeovers, cc->lost);
+    g_string_append_printf (out,
+                            "# HELP wstun_relay_claim_seconds How long the last address claim "
+                            "took (one etcd transaction)\n"
+                            "# TYPE wstun_relay_claim_seconds gauge\n"
+                            "wstun_relay_claim_seconds %.6f\n",
+                            cc->last_claim_usec / 1e6);
   }
   metric (out, "wstun_relay_resident_bytes", "gauge", "Resident memory of the relay", rss_bytes ());
   if (wstun_relay_get_certificate_expiry (relay) > 0)

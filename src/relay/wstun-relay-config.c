@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "wstun-cluster.h"
 #include "wstun-error.h"
 #include "wstun-frame.h"
 
@@ -29,6 +30,7 @@ wstun_relay_config_init (WstunRelayConfig *config)
     .auth_failures = WSTUN_RELAY_DEFAULT_AUTH_FAILURES,
     .state_dir = g_strdup (WSTUN_RELAY_DEFAULT_STATE_DIR),
     .resume_grace = WSTUN_RELAY_DEFAULT_RESUME_GRACE,
+    .cluster_ttl = WSTUN_CLUSTER_DEFAULT_TTL,
   };
 }
 
@@ -45,6 +47,10 @@ wstun_relay_config_clear (WstunRelayConfig *config)
   g_clear_pointer (&config->tls_cert, g_free);
   g_clear_pointer (&config->tls_key, g_free);
   g_clear_pointer (&config->state_dir, g_free);
+  g_clear_pointer (&config->cluster, g_free);
+  g_clear_pointer (&config->relay_id, g_free);
+  g_clear_pointer (&config->mesh_url, g_free);
+  g_clear_pointer (&config->mesh_key, g_free);
 }
 
 static gboolean
@@ -118,11 +124,11 @@ gboolean
 wstun_relay_config_load (WstunRelayConfig *config, const char *path, GError **error)
 {
   static const char *const known[] = {
-    "listen",       "pool",        "pool6",       "mtu",           "routes",
-    "dns",          "keepalive",   "seed-compat", "max-clients",   "hello-timeout",
-    "backlog",      "metrics",     "tokens",      "tls-cert",      "tls-key",
-    "max-frame",    "max-packets", "max-pending", "auth-failures", "state-dir",
-    "resume-grace", NULL,
+    "listen",        "pool",        "pool6",        "mtu",           "routes",      "dns",
+    "keepalive",     "seed-compat", "max-clients",  "hello-timeout", "backlog",     "metrics",
+    "tokens",        "tls-cert",    "tls-key",      "max-frame",     "max-packets", "max-pending",
+    "auth-failures", "state-dir",   "resume-grace", "cluster",       "relay-id",    "mesh-url",
+    "mesh-key",      "cluster-ttl", NULL,
   };
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_auto (GStrv) keys = NULL;
@@ -163,7 +169,12 @@ wstun_relay_config_load (WstunRelayConfig *config, const char *path, GError **er
       !load_guint (kf, "max-pending", &config->max_pending, &local) ||
       !load_guint (kf, "auth-failures", &config->auth_failures, &local) ||
       !load_string (kf, "state-dir", &config->state_dir, &local) ||
-      !load_guint (kf, "resume-grace", &config->resume_grace, &local)) {
+      !load_guint (kf, "resume-grace", &config->resume_grace, &local) ||
+      !load_string (kf, "cluster", &config->cluster, &local) ||
+      !load_string (kf, "relay-id", &config->relay_id, &local) ||
+      !load_string (kf, "mesh-url", &config->mesh_url, &local) ||
+      !load_string (kf, "mesh-key", &config->mesh_key, &local) ||
+      !load_guint (kf, "cluster-ttl", &config->cluster_ttl, &local)) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, "%s: %s", path, local->message);
     return FALSE;
   }

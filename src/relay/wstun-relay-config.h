@@ -52,6 +52,11 @@ typedef struct {
   guint auth_failures; /* per source per minute */
   char *state_dir;     /* "" or NULL: no state file */
   guint resume_grace;  /* seconds; 0: leases are not kept */
+  char *cluster;       /* etcd endpoints, NULL: a relay on its own */
+  char *relay_id;      /* this relay's name in the cluster */
+  char *mesh_url;      /* where the other relays reach this one */
+  char *mesh_key;      /* file with the cluster's shared mesh key */
+  guint cluster_ttl;   /* seconds the relay's etcd lease lives without keepalives */
 } WstunRelayConfig;
 
 void wstun_relay_config_init (WstunRelayConfig *config);

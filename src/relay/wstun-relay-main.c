@@ -78,6 +78,11 @@ main (int argc, char **argv)
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
   g_autofree char *state_dir = NULL;
+  g_autofree char *cluster = NULL;
+  g_autofree char *relay_id = NULL;
+  g_autofree char *mesh_url = NULL;
+  g_autofree char *mesh_key = NULL;
+  int cluster_ttl = -1;
   g_auto (GStrv) routes = NULL;
   g_auto (GStrv) dns = NULL;
   int mtu = -1, keepalive = -1, max_clients = -1, hello_timeout = -1;
@@ -134,6 +139,18 @@ main (int argc, char **argv)
       N_ ("DIR") },
     { "resume-grace", 0, 0, G_OPTION_ARG_INT, &resume_grace,
       N_ ("Keep a lost client's addresses for it this long (default 120, 0 not at all)"),
+      N_ ("SECONDS") },
+    { "cluster", 0, 0, G_OPTION_ARG_STRING, &cluster,
+      N_ ("Join the cluster whose state etcd keeps at URL[,URL…] (e.g. http://10.0.0.1:2379)"),
+      N_ ("URLS") },
+    { "relay-id", 0, 0, G_OPTION_ARG_STRING, &relay_id,
+      N_ ("This relay's name in the cluster (default: the host name)"), N_ ("ID") },
+    { "mesh-url", 0, 0, G_OPTION_ARG_STRING, &mesh_url,
+      N_ ("Where the cluster's other relays reach this one (ws:// or wss://)"), N_ ("URL") },
+    { "mesh-key", 0, 0, G_OPTION_ARG_FILENAME, &mesh_key,
+      N_ ("File with the key the cluster's relays share for their links"), N_ ("FILE") },
+    { "cluster-ttl", 0, 0, G_OPTION_ARG_INT, &cluster_ttl,
+      N_ ("How long a relay that stopped answering keeps its addresses (default 10)"),
       N_ ("SECONDS") },
     { "seed-compat", 0, 0, G_OPTION_ARG_NONE, &seed_compat,
       N_ ("Also accept clients of the original text protocol (tx:/rx:)"), NULL },
@@ -208,7 +225,13 @@ main (int argc, char **argv)
   TAKE_STR (tls_cert, tls_cert);
   TAKE_STR (tls_key, tls_key);
   TAKE_STR (state_dir, state_dir);
+  TAKE_STR (cluster, cluster);
+  TAKE_STR (relay_id, relay_id);
+  TAKE_STR (mesh_url, mesh_url);
+  TAKE_STR (mesh_key, mesh_key);
 #undef TAKE_STR
+  if (cluster_ttl >= 0)
+    config.cluster_ttl = cluster_ttl;
   if (routes != NULL) {
     g_strfreev (config.routes);
     config.routes = g_steal_pointer (&routes);

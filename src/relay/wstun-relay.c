@@ -8,11 +8,14 @@
 #include <netinet/in.h>
 
 #include "wstun-cert.h"
+#include "wstun-claims.h"
+#include "wstun-cluster.h"
 #include "wstun-control.h"
 #include "wstun-error.h"
 #include "wstun-frame.h"
 #include "wstun-gate.h"
 #include "wstun-leases.h"
+#include "wstun-mesh.h"
 #include "wstun-session.h"
 #include "wstun-state.h"
 #include "wstun-tcp-tune.h"
@@ -36,6 +39,11 @@ struct _WstunRelay {
   WstunLeases *leases;
   WstunState *state; /* from wstun_relay_listen() on */
   WstunGate *gate;
+  /* in a cluster (--cluster); else NULL */
+  WstunEtcd *etcd;
+  WstunCluster *cluster;
+  WstunMesh *mesh;
+  WstunClaims *claims;
   WstunSessionCounters session_counters;
   GHashTable *sessions; /* WstunSession * -> itself, owned */
   guint64 accepted;
@@ -76,6 +84,7 @@ on_upgraded (SoupServerMessage *msg, WstunRelay *self)
     .leases = self->leases,
     .config = &self->config,
     .counters = &self->session_counters,
+    .claims = self->claims,
   };
   gboolean seed = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (msg), "wstun-seed"));
   const char *token_name = g_object_get_data (G_OBJECT (msg), "wstun-token");
@@ -138,6 +147,51 @@ refuse_http (WstunRelay *self, SoupServerMessage *msg, guint status, const char 
 }
 
 static void
+on_mesh_upgraded (SoupServerMessage *msg, WstunRelay *self)
+{
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (GError) error = NULL;
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  wstun_gate_upgraded (self->gate, msg);
+  if (socket != NULL && !wstun_tcp_tune (socket, &error))
+    g_debug ("relay link: tuning the TCP connection: %s", error->message);
+  stream = soup_server_message_steal_connection (msg);
+  wstun_mesh_accept (self->mesh, msg, stream);
+}
+
+/* Another relay of the cluster links to this one (PROTOCOL.md 12) */
+static void
+handle_mesh_request (WstunRelay *self, SoupServerMessage *msg)
+{
+  char *protocols[] = { (char *) WSTUN_MESH_SUBPROTOCOL, NULL };
+  g_autoptr (GError) error = NULL;
+  const char *reason = NULL;
+  guint status = 0;
+
+  if (self->mesh == NULL) {
+    refuse_http (self, msg, SOUP_STATUS_BAD_REQUEST, _ ("This relay is not in a cluster"));
+    return;
+  }
+  if (!soup_websocket_server_check_handshake (msg, NULL, protocols, NULL, &error)) {
+    refuse_http (self, msg, SOUP_STATUS_BAD_REQUEST, error->message);
+    return;
+  }
+  if (!wstun_mesh_admit (self->mesh, msg, &status, &reason)) {
+    g_autofree char *ip = wstun_gate_remote_ip (msg);
+
+    g_message ("cluster: relay link from %s refused: %s", ip, reason);
+    refuse_http (self, msg, status, reason);
+    return;
+  }
+  if (!soup_websocket_server_process_handshake (msg, NULL, protocols, NULL, NULL)) {
+    self->refused++;
+    return;
+  }
+  g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (on_mesh_upgraded), self, 0);
+}
+
+static void
 on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
             gpointer user_data)
 {
@@ -166,6 +220,10 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
   /* the relay is at its one path, as its listen URL says */
   if (g_strcmp0 (path, self->path) != 0) {
     refuse_http (self, msg, SOUP_STATUS_NOT_FOUND, _ ("No wstun relay at this path"));
+    return;
+  }
+  if (wstun_mesh_is_request (msg)) {
+    handle_mesh_request (self, msg);
     return;
   }
   if (!soup_websocket_server_check_handshake (msg, NULL, protocols, NULL, &error)) {
@@ -315,6 +373,57 @@ check_config (WstunRelayConfig *config, GError **error)
   if (config->listen == NULL)
     config->listen = g_strdup (config->tls_cert != NULL ? WSTUN_RELAY_DEFAULT_LISTEN_TLS
                                                         : WSTUN_RELAY_DEFAULT_LISTEN);
+  if (config->cluster != NULL && *config->cluster != '\0') {
+    if (config->relay_id == NULL)
+      config->relay_id = g_strdup (g_get_host_name ());
+    if (config->mesh_url == NULL || config->mesh_key == NULL) {
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                   _ ("A relay in a cluster needs --mesh-url (where the other relays reach it) "
+                      "and --mesh-key (the file with the key they share)"));
+      return FALSE;
+    }
+    if (!g_str_has_prefix (config->mesh_url, "ws://") &&
+        !g_str_has_prefix (config->mesh_url, "wss://")) {
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                   _ ("--mesh-url “%s” must start with ws:// or wss://"), config->mesh_url);
+      return FALSE;
+    }
+    /* the original protocol has no resume ids and no hello to claim on */
+    if (config->seed_compat) {
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                   _ ("--seed-compat cannot be used in a cluster"));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+on_claim_lost (gpointer owner, gpointer user_data)
+{
+  (void) user_data;
+  wstun_session_lost (owner);
+}
+
+static gboolean
+join_cluster (WstunRelay *self, GError **error)
+{
+  const WstunRelayConfig *c = &self->config;
+  g_autofree char *key = NULL;
+
+  key = wstun_mesh_key_load (c->mesh_key, error);
+  if (key == NULL)
+    return FALSE;
+  self->etcd = wstun_etcd_new (c->cluster, error);
+  if (self->etcd == NULL)
+    return FALSE;
+  self->cluster = wstun_cluster_new (self->etcd, c->relay_id, c->mesh_url, c->cluster_ttl, error);
+  if (self->cluster == NULL)
+    return FALSE;
+  self->mesh = wstun_mesh_new (self->etcd, c->relay_id, key, self->router, c->backlog, NULL);
+  self->claims = wstun_claims_new (self->etcd, self->cluster, self->mesh, self->leases,
+                                   self->router, c->relay_id);
+  wstun_claims_set_lost_func (self->claims, on_claim_lost, self);
   return TRUE;
 }
 
@@ -422,6 +531,8 @@ wstun_relay_new (WstunRelayConfig *config, GError **error)
     return NULL;
   g_signal_connect_object (self->gate, "tokens-changed", G_CALLBACK (on_tokens_changed), self, 0);
   on_tokens_changed (self->gate, self);
+  if (self->config.cluster != NULL && *self->config.cluster != '\0' && !join_cluster (self, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 
@@ -514,6 +625,14 @@ wstun_relay_listen (WstunRelay *self, GError **error)
   wstun_state_load (self->state, wstun_gate_get_tokens (self->gate));
   if (wstun_gate_get_tokens (self->gate) == NULL)
     g_message ("no --tokens: this relay is open, any client may connect");
+  if (self->cluster != NULL) {
+    /* the leases of the state file first, so their claims are renewed */
+    wstun_cluster_start (self->cluster);
+    wstun_mesh_start (self->mesh);
+    wstun_claims_start (self->claims);
+    g_message ("cluster: relay %s, etcd at %s, reachable by the others at %s",
+               self->config.relay_id, self->config.cluster, self->config.mesh_url);
+  }
   g_message ("listening on %s (path %s), %s%s%s%s", self->config.listen, self->path,
              self->config.pool4 && *self->config.pool4 ? "pool " : "",
              self->config.pool4 && *self->config.pool4 ? self->config.pool4 : "",
@@ -557,6 +676,12 @@ wstun_relay_shutdown (WstunRelay *self)
   self->stopping = TRUE;
   if (self->server != NULL)
     soup_server_disconnect (self->server);
+  /* the claims stay until the relay's etcd lease runs out: its clients
+   * take their addresses over on the other relays */
+  if (self->cluster != NULL) {
+    wstun_cluster_leave (self->cluster);
+    wstun_mesh_stop (self->mesh);
+  }
   /* the leases are on disk before any client hears of the restart and
    * comes back */
   wstun_relay_save_state (self);
@@ -628,6 +753,24 @@ wstun_relay_get_leases (WstunRelay *self)
   return self->leases;
 }
 
+WstunClaims *
+wstun_relay_get_claims (WstunRelay *self)
+{
+  return self->claims;
+}
+
+WstunMesh *
+wstun_relay_get_mesh (WstunRelay *self)
+{
+  return self->mesh;
+}
+
+WstunEtcd *
+wstun_relay_get_etcd (WstunRelay *self)
+{
+  return self->etcd;
+}
+
 WstunState *
 wstun_relay_get_state (WstunRelay *self)
 {
@@ -657,8 +800,14 @@ wstun_relay_dispose (GObject *object)
   /* what the sessions give back as they go is not a change to write: the
    * state file keeps what they held (wstun_relay_save_state()) */
   g_clear_object (&self->state);
+  if (self->cluster != NULL)
+    wstun_cluster_leave (self->cluster);
   /* sessions release their addresses through the leases: drop them first */
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_object (&self->claims);
+  g_clear_object (&self->mesh);
+  g_clear_object (&self->cluster);
+  g_clear_object (&self->etcd);
   G_OBJECT_CLASS (wstun_relay_parent_class)->dispose (object);
 }
 

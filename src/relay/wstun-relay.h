@@ -5,6 +5,7 @@
 
 #include <glib-object.h>
 
+#include "wstun-claims.h"
 #include "wstun-gate.h"
 #include "wstun-pool.h"
 #include "wstun-relay-config.h"
@@ -41,6 +42,10 @@ guint64 wstun_relay_get_n_accepted (WstunRelay *self);
 guint64 wstun_relay_get_n_refused (WstunRelay *self);
 WstunGate *wstun_relay_get_gate (WstunRelay *self);
 WstunLeases *wstun_relay_get_leases (WstunRelay *self);
+/* In a cluster; else NULL */
+WstunClaims *wstun_relay_get_claims (WstunRelay *self);
+WstunMesh *wstun_relay_get_mesh (WstunRelay *self);
+WstunEtcd *wstun_relay_get_etcd (WstunRelay *self);
 /* NULL before wstun_relay_listen() */
 WstunState *wstun_relay_get_state (WstunRelay *self);
 const WstunSessionCounters *wstun_relay_get_session_counters (WstunRelay *self);

@@ -67,6 +67,30 @@ wstun_router_add (WstunRouter *router, WstunRouterPeer *peer, const WstunAddr *a
   return TRUE;
 }
 
+gboolean
+wstun_router_add_remote (WstunRouter *router, WstunRouterPeer *peer, const WstunAddr *addr,
+                         GError **error)
+{
+  char buf[WSTUN_ADDR_STRLEN];
+
+  g_return_val_if_fail (peer->mesh, FALSE);
+
+  if (g_hash_table_contains (router->table, addr)) {
+    g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_REFUSED, _ ("Address %s is already in use"),
+                 wstun_addr_to_string (addr, buf));
+    return FALSE;
+  }
+  g_hash_table_insert (router->table, wstun_addr_dup (addr), peer);
+  return TRUE;
+}
+
+void
+wstun_router_remove_remote (WstunRouter *router, WstunRouterPeer *peer, const WstunAddr *addr)
+{
+  if (g_hash_table_lookup (router->table, addr) == peer)
+    g_hash_table_remove (router->table, addr);
+}
+
 static void
 put_batch (WstunRouter *router, WstunRouterPeer *peer)
 {
@@ -275,18 +299,29 @@ wstun_router_forward_offload (WstunRouter *router, WstunRouterPeer *from, const 
     from->counters.drop_unroutable++;
     return;
   }
-  if (!wstun_router_peer_owns (from, &info->src)) {
+  /* a peer relay may send only from the addresses it holds */
+  if (from->mesh ? g_hash_table_lookup (router->table, &info->src) != from
+                 : !wstun_router_peer_owns (from, &info->src)) {
     router->counters.drop_spoofed++;
     from->counters.drop_spoofed++;
     return;
   }
   to = g_hash_table_lookup (router->table, &info->dst);
+  if (to != NULL && to->mesh && (to->ws == NULL || !wstun_ws_is_open (to->ws))) {
+    /* a partition between relays: dropped here, never sent around */
+    router->counters.drop_unreachable++;
+    from->counters.drop_unreachable++;
+    return;
+  }
   if (to == NULL || !wstun_ws_is_open (to->ws)) {
     router->counters.drop_no_route++;
     from->counters.drop_no_route++;
     return;
   }
-  if (to == from) {
+  /* a relay forwards only for its own clients: what came from one peer
+   * relay and is held by another (the two disagree for a moment) is
+   * dropped, never passed on, so nothing loops between relays */
+  if (to == from || (from->mesh && to->mesh)) {
     router->counters.drop_loop++;
     from->counters.drop_loop++;
     return;

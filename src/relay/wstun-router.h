@@ -18,15 +18,16 @@ typedef struct {
   guint64 tx_frames;
   guint64 tx_packets;
   guint64 tx_bytes;
-  guint64 drop_malformed;  /* frames that do not parse exactly */
-  guint64 drop_spoofed;    /* source is not the sender's address */
-  guint64 drop_no_route;   /* no client holds the destination */
-  guint64 drop_unroutable; /* multicast, broadcast, link-local, loopback */
-  guint64 drop_loop;       /* addressed to the sender itself */
-  guint64 drop_backlog;    /* the receiver's send backlog is full */
-  guint64 drop_delay;      /* the receiver's backlog stood too long (CoDel) */
-  guint64 drop_offload;    /* an offload record the packet does not bear out */
-  guint64 tx_segmented;    /* super-packets segmented for a receiver without offload */
+  guint64 drop_malformed;   /* frames that do not parse exactly */
+  guint64 drop_spoofed;     /* source is not the sender's address */
+  guint64 drop_no_route;    /* no client holds the destination */
+  guint64 drop_unroutable;  /* multicast, broadcast, link-local, loopback */
+  guint64 drop_loop;        /* addressed to the sender itself */
+  guint64 drop_backlog;     /* the receiver's send backlog is full */
+  guint64 drop_delay;       /* the receiver's backlog stood too long (CoDel) */
+  guint64 drop_offload;     /* an offload record the packet does not bear out */
+  guint64 tx_segmented;     /* super-packets segmented for a receiver without offload */
+  guint64 drop_unreachable; /* for a peer relay the relay has no link to (cluster) */
 } WstunRouterCounters;
 
 #define WSTUN_ROUTER_PEER_MAX_ADDRS 2
@@ -38,6 +39,9 @@ typedef struct {
   guint n_addrs;
   gboolean seed;     /* speaks the original text protocol: one rx:<hex> per packet */
   gboolean offload;  /* negotiated "offload": its frames may carry offload records */
+  gboolean mesh;     /* another relay of the cluster: holds the addresses mapped to it
+                      * (wstun_router_add_remote()), not addrs[]; ws is NULL while
+                      * there is no link */
   WstunBatch *batch; /* packets staged for this peer during the current burst */
   gboolean dirty;
   WstunCodel codel; /* on the send backlog */
@@ -56,6 +60,12 @@ void wstun_router_set_max_packets (WstunRouter *router, guint max_packets);
 gboolean wstun_router_add (WstunRouter *router, WstunRouterPeer *peer, const WstunAddr *addr,
                            GError **error);
 void wstun_router_remove_peer (WstunRouter *router, WstunRouterPeer *peer);
+/* Maps @addr to the peer relay @peer (a mesh peer, any number of
+ * addresses); fails if anyone holds it. */
+gboolean wstun_router_add_remote (WstunRouter *router, WstunRouterPeer *peer, const WstunAddr *addr,
+                                  GError **error);
+/* Unmaps @addr if @peer holds it. */
+void wstun_router_remove_remote (WstunRouter *router, WstunRouterPeer *peer, const WstunAddr *addr);
 WstunRouterPeer *wstun_router_lookup (WstunRouter *router, const WstunAddr *addr);
 gboolean wstun_router_peer_owns (const WstunRouterPeer *peer, const WstunAddr *addr);
 

@@ -16,8 +16,12 @@
 /* At most one complaint per client per interval reaches the log. */
 #define LOG_INTERVAL_USEC (10 * G_USEC_PER_SEC)
 
+/* Picks a client's addresses again after another relay claimed one first */
+#define MAX_CLAIM_ATTEMPTS 3
+
 typedef enum {
   SESSION_AWAIT_HELLO,
+  SESSION_CLAIMING, /* hello received; the cluster's etcd is asked */
   SESSION_ACTIVE,
   SESSION_SEED,
   SESSION_CLOSED,
@@ -40,7 +44,17 @@ struct _WstunSession {
   WstunAddr static4, static6;
   gboolean has_lease; /* holds the lease lease_hash (a wstun.v1 client after hello) */
   guint8 lease_hash[WSTUN_RESUME_HASH_LEN];
-  char *addresses;       /* the addresses it holds, for logs */
+  char *addresses; /* the addresses it holds, for logs */
+  /* the hello, kept while the cluster is asked */
+  char *resume;
+  gboolean has_wish4, has_wish6;
+  WstunAddr wish4, wish6;
+  gboolean want_offload;
+  char *software;
+  WstunLeaseGrant grant;
+  WstunLeaseInfo takeover; /* a lease being taken over from another relay */
+  WstunLeaseInfo claiming; /* the lease being claimed */
+  guint claim_attempts;
   gboolean relay_closed; /* the relay started the closing handshake */
   gboolean revoked;
   gint64 last_log;
@@ -140,6 +154,7 @@ close_code_for (const char *error_code)
     { WSTUN_ERR_UNSUPPORTED_VERSION, WSTUN_CLOSE_UNSUPPORTED_VERSION },
     { WSTUN_ERR_POOL_EXHAUSTED, WSTUN_CLOSE_POOL_EXHAUSTED },
     { WSTUN_ERR_REPLACED, WSTUN_CLOSE_REPLACED },
+    { WSTUN_ERR_CLUSTER_UNAVAILABLE, WSTUN_CLOSE_CLUSTER_UNAVAILABLE },
     { WSTUN_ERR_INTERNAL, WSTUN_WS_CLOSE_SERVER_ERROR },
   };
 
@@ -163,44 +178,36 @@ address_with_prefix (WstunSession *self, const WstunAddr *addr)
 }
 
 static void
-handle_hello (WstunSession *self, const WstunHello *hello)
+lease_info (WstunSession *self, WstunLeaseInfo *info)
+{
+  memset (info, 0, sizeof *info);
+  memcpy (info->hash, self->lease_hash, sizeof info->hash);
+  info->token_name = self->token_name;
+  info->n_addrs = self->peer.n_addrs;
+  memcpy (info->addrs, self->peer.addrs, sizeof info->addrs);
+  info->held = TRUE;
+}
+
+static void
+refuse_cluster (WstunSession *self, const char *why)
+{
+  g_autofree char *msg = g_strdup_printf (
+    _ ("The relay cannot reach its cluster's store to admit new clients (%s); try another relay"),
+    why);
+
+  self->ctx.counters->cluster_unavailable++;
+  refuse (self, WSTUN_ERR_CLUSTER_UNAVAILABLE, WSTUN_CLOSE_CLUSTER_UNAVAILABLE, msg);
+}
+
+/* The client has its addresses: config, and the session is live */
+static void
+finish_hello (WstunSession *self)
 {
   WstunConfig config = { 0 };
-  WstunAddr wish4, wish6;
-  WstunLeaseGrant grant;
-  WstunLeaseRequest request;
-  const char *error_code = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *json = NULL;
   g_autoptr (GString) names = g_string_new (NULL);
-  g_autofree char *software = NULL;
+  WstunLeaseGrant *grant = &self->grant;
   const char *how = "";
-
-  if (hello->version != WSTUN_PROTOCOL_VERSION) {
-    g_autofree char *msg = g_strdup_printf (_ ("Protocol version %u is not supported (only %d)"),
-                                            hello->version, WSTUN_PROTOCOL_VERSION);
-    refuse (self, WSTUN_ERR_UNSUPPORTED_VERSION, WSTUN_CLOSE_UNSUPPORTED_VERSION, msg);
-    return;
-  }
-  if (hello->address4 != NULL)
-    wstun_addr_parse (hello->address4, &wish4, NULL);
-  if (hello->address6 != NULL)
-    wstun_addr_parse (hello->address6, &wish6, NULL);
-  request = (WstunLeaseRequest){
-    .resume = hello->resume,
-    .token_name = self->token_name,
-    .static4 = self->has_static4 ? &self->static4 : NULL,
-    .static6 = self->has_static6 ? &self->static6 : NULL,
-    .wish4 = hello->address4 ? &wish4 : NULL,
-    .wish6 = hello->address6 ? &wish6 : NULL,
-    .owner = self,
-  };
-  if (!wstun_leases_open (self->ctx.leases, &self->peer, &request, &grant, &error_code, &error)) {
-    refuse (self, error_code, close_code_for (error_code), error->message);
-    return;
-  }
-  self->has_lease = TRUE;
-  memcpy (self->lease_hash, grant.hash, sizeof self->lease_hash);
 
   for (guint i = 0; i < self->peer.n_addrs; i++) {
     char *cidr = address_with_prefix (self, &self->peer.addrs[i]);
@@ -213,17 +220,16 @@ handle_hello (WstunSession *self, const WstunHello *hello)
   }
   g_free (self->addresses);
   self->addresses = g_strdup (names->str);
-  if (grant.replaced != NULL)
-    wstun_session_replace (grant.replaced, self->remote);
+  if (grant->replaced != NULL)
+    wstun_session_replace (grant->replaced, self->remote);
 
   config.mtu = self->ctx.config->mtu;
   config.routes = self->ctx.config->routes;
   config.dns = self->ctx.config->dns;
-  config.resume = grant.resume_id;
+  config.resume = grant->resume_id;
   config.keepalive = self->ctx.config->keepalive;
   /* the one capability: offload records in data frames, both ways */
-  self->peer.offload = g_strv_contains ((const char *const *) hello->capabilities,
-                                        WSTUN_CAPABILITY_OFFLOAD);
+  self->peer.offload = self->want_offload;
   config.capabilities = g_new0 (char *, 2);
   if (self->peer.offload)
     config.capabilities[0] = g_strdup (WSTUN_CAPABILITY_OFFLOAD);
@@ -232,20 +238,170 @@ handle_hello (WstunSession *self, const WstunHello *hello)
   config.resume = NULL;
   wstun_config_clear (&config);
 
-  stop_hello_timeout (self);
   self->state = SESSION_ACTIVE;
   wstun_ws_set_keepalive (self->ws, self->ctx.config->keepalive);
   wstun_ws_send_text (self->ws, json, -1);
-  software = wstun_printable (hello->software, -1);
-  if (grant.resume == WSTUN_RESUME_HIT)
-    how = grant.replaced != NULL ? ", resumed a live session" : ", resumed";
-  else if (grant.resume == WSTUN_RESUME_MISS)
+  if (grant->resume == WSTUN_RESUME_HIT)
+    how = grant->replaced != NULL ? ", resumed a live session" : ", resumed";
+  else if (grant->resume == WSTUN_RESUME_MISS)
     how = ", resume id unknown: new addresses";
-  client_log (self, G_LOG_LEVEL_MESSAGE, grant.resume == WSTUN_RESUME_HIT ? "resumed" : "connected",
+  if (self->takeover.n_addrs > 0)
+    how = ", resumed from another relay";
+  grant->replaced = NULL;
+  client_log (self, G_LOG_LEVEL_MESSAGE,
+              grant->resume == WSTUN_RESUME_HIT ? "resumed" : "connected",
               "client %s connected as %s (%s%s%s%s)", self->remote, names->str,
-              software != NULL ? software : "unknown software",
+              self->software != NULL ? self->software : "unknown software",
               self->token_name != NULL ? ", token " : "",
               self->token_name != NULL ? self->token_name : "", how);
+}
+
+static void open_lease (WstunSession *self);
+
+static void
+on_claimed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (WstunSession) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean won = FALSE;
+  gboolean ok = wstun_claims_claim_finish (WSTUN_CLAIMS (source), result, &won, &error);
+
+  if (self->state != SESSION_CLAIMING) {
+    /* closed meanwhile: a claim made after its lease ended is given up */
+    if (ok && won && !wstun_leases_knows (self->ctx.leases, self->claiming.hash))
+      wstun_claims_release (WSTUN_CLAIMS (source), &self->claiming);
+    return;
+  }
+  if (ok && won) {
+    finish_hello (self);
+    return;
+  }
+  /* the lease goes (another relay's claim may have ended it already) */
+  wstun_leases_close (self->ctx.leases, self->lease_hash, &self->peer, FALSE);
+  wstun_router_remove_peer (self->ctx.router, &self->peer);
+  self->has_lease = FALSE;
+  if (!ok) {
+    refuse_cluster (self, error->message);
+    return;
+  }
+  /* another relay claimed one of the addresses first: they are known here
+   * now, so another pick avoids them */
+  if (++self->claim_attempts < MAX_CLAIM_ATTEMPTS) {
+    open_lease (self);
+    return;
+  }
+  refuse (self, WSTUN_ERR_ADDRESS_IN_USE, WSTUN_CLOSE_ADDRESS_IN_USE,
+          _ ("Another relay of the cluster holds the address"));
+}
+
+/* The addresses of the client: its lease here, or new ones; in a cluster,
+ * new ones are claimed before the client hears of them */
+static void
+open_lease (WstunSession *self)
+{
+  WstunLeaseRequest request = {
+    .resume = self->resume,
+    .token_name = self->token_name,
+    .static4 = self->has_static4 ? &self->static4 : NULL,
+    .static6 = self->has_static6 ? &self->static6 : NULL,
+    .wish4 = self->has_wish4 ? &self->wish4 : NULL,
+    .wish6 = self->has_wish6 ? &self->wish6 : NULL,
+    .owner = self,
+  };
+  const char *error_code = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!wstun_leases_open (self->ctx.leases, &self->peer, &request, &self->grant, &error_code,
+                          &error)) {
+    refuse (self, error_code, close_code_for (error_code), error->message);
+    return;
+  }
+  self->has_lease = TRUE;
+  memcpy (self->lease_hash, self->grant.hash, sizeof self->lease_hash);
+  if (self->ctx.claims == NULL || self->grant.resume == WSTUN_RESUME_HIT) {
+    finish_hello (self);
+    return;
+  }
+  self->state = SESSION_CLAIMING;
+  lease_info (self, &self->claiming);
+  wstun_claims_claim_async (self->ctx.claims, &self->claiming, NULL, on_claimed,
+                            g_object_ref (self));
+}
+
+static void
+on_taken_over (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (WstunSession) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean won = FALSE;
+
+  if (!wstun_claims_take_over_finish (WSTUN_CLAIMS (source), result, &won, &error)) {
+    if (self->state == SESSION_CLAIMING)
+      refuse_cluster (self, error->message);
+    return;
+  }
+  if (won) {
+    g_autoptr (GError) local = NULL;
+
+    /* the lease as the other relay had it; resumed below like any here,
+     * or kept for the client if it went meanwhile */
+    if (!wstun_leases_restore (self->ctx.leases, &self->takeover,
+                               self->has_static4 ? &self->static4 : NULL,
+                               self->has_static6 ? &self->static6 : NULL, &local))
+      g_message ("client %s: the lease taken over cannot be restored: %s", self->remote,
+                 local->message);
+  } else {
+    self->takeover.n_addrs = 0;
+  }
+  if (self->state == SESSION_CLAIMING)
+    open_lease (self);
+}
+
+static void
+handle_hello (WstunSession *self, const WstunHello *hello)
+{
+  guint8 hash[WSTUN_RESUME_HASH_LEN];
+
+  if (hello->version != WSTUN_PROTOCOL_VERSION) {
+    g_autofree char *msg = g_strdup_printf (_ ("Protocol version %u is not supported (only %d)"),
+                                            hello->version, WSTUN_PROTOCOL_VERSION);
+    refuse (self, WSTUN_ERR_UNSUPPORTED_VERSION, WSTUN_CLOSE_UNSUPPORTED_VERSION, msg);
+    return;
+  }
+  stop_hello_timeout (self);
+  self->resume = g_strdup (hello->resume);
+  self->has_wish4 =
+    hello->address4 != NULL && wstun_addr_parse (hello->address4, &self->wish4, NULL);
+  self->has_wish6 =
+    hello->address6 != NULL && wstun_addr_parse (hello->address6, &self->wish6, NULL);
+  self->want_offload =
+    g_strv_contains ((const char *const *) hello->capabilities, WSTUN_CAPABILITY_OFFLOAD);
+  self->software = wstun_printable (hello->software, -1);
+  if (self->ctx.claims == NULL) {
+    open_lease (self);
+    return;
+  }
+  if (!wstun_claims_is_ready (self->ctx.claims)) {
+    refuse_cluster (self, "not registered in etcd");
+    return;
+  }
+  /* a client back from another relay, with its resume id: its lease is
+   * taken over from there, in one transaction */
+  self->state = SESSION_CLAIMING;
+  if (self->resume != NULL && wstun_resume_id_is_valid (self->resume)) {
+    wstun_resume_id_hash (self->resume, hash);
+    if (!wstun_leases_knows (self->ctx.leases, hash) &&
+        wstun_claims_find_resume (self->ctx.claims, hash, &self->takeover) &&
+        g_strcmp0 (self->takeover.token_name, self->token_name) == 0) {
+      /* the token name points into the claims; the session's is the same */
+      self->takeover.token_name = self->token_name;
+      wstun_claims_take_over_async (self->ctx.claims, &self->takeover, NULL, on_taken_over,
+                                    g_object_ref (self));
+      return;
+    }
+    self->takeover.n_addrs = 0;
+  }
+  open_lease (self);
 }
 
 static void
@@ -353,6 +509,11 @@ on_message (WstunWs *ws, WstunWsOpcode opcode, guint8 *data, gsize len, gpointer
       return;
     }
     handle_control (self, (const char *) data, len);
+    return;
+  case SESSION_CLAIMING:
+    /* a client sends nothing before config: what it sends now is dropped */
+    if (opcode == WSTUN_WS_OPCODE_BINARY)
+      self->peer.counters.drop_malformed++;
     return;
   case SESSION_AWAIT_HELLO:
     if (opcode == WSTUN_WS_OPCODE_BINARY) {
@@ -553,6 +714,23 @@ wstun_session_replace (WstunSession *self, const char *by)
 }
 
 void
+wstun_session_lost (WstunSession *self)
+{
+  g_return_if_fail (WSTUN_IS_SESSION (self));
+
+  /* a claim in flight finds out by itself */
+  if (self->state != SESSION_ACTIVE)
+    return;
+  self->has_lease = FALSE;
+  if (!wstun_ws_is_open (self->ws))
+    return;
+  client_log (self, G_LOG_LEVEL_MESSAGE, "replaced",
+              "client %s replaced: it resumed its session on another relay", self->remote);
+  send_error_and_close (self, WSTUN_ERR_REPLACED, WSTUN_CLOSE_REPLACED,
+                        _ ("Another connection resumed this session"));
+}
+
+void
 wstun_session_close (WstunSession *self, guint16 code, const char *reason)
 {
   g_return_if_fail (WSTUN_IS_SESSION (self));
@@ -603,6 +781,8 @@ wstun_session_finalize (GObject *object)
   g_free (self->seed_packet);
   g_free (self->token_name);
   g_free (self->addresses);
+  g_free (self->resume);
+  g_free (self->software);
   g_clear_pointer (&self->reactor, wstun_reactor_unref);
   G_OBJECT_CLASS (wstun_session_parent_class)->finalize (object);
 }
