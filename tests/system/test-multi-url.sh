@@ -4,7 +4,8 @@
 # (no cluster) in the relay namespace, on ports 8001 and 8002, with the
 # same pool and one tokens file.
 # 1. a client given a dead URL beside a live one comes up anyway: the
-#    first connection tries each relay once;
+#    first connection tries each relay once; one DNS name whose first
+#    address is dead connects in its first attempt (no list needed);
 # 2. client 1 (--connect A --connect B) comes up on one of them, X;
 #    client 2 sits on the other, Y, alone, with a static address;
 # 3. X stops (SIGTERM): client 1 is on Y within 5 s, on the same device,
@@ -49,6 +50,26 @@ on_relay 3 "$PORT_A" || wst_fail "client 3 is not on the live relay"
 wst_stop client3
 wst_ended client3 || wst_fail "client 3 did not stop"
 wst_no_sanitizer_reports client3
+
+# 1b. one DNS name with a dead address first: the same attempt goes on to
+# the next address (GIO's GSocketClient under libsoup), no list needed.
+# A mount namespace of its own gives client 3 the name in its /etc/hosts.
+ip -n "$rns" addr add 198.18.0.5/24 dev br0
+hosts=$WST_LOGDIR/hosts
+printf '127.0.0.1 localhost\n198.18.0.5 relays.test\n%s relays.test\n' "$WST_RELAY_IP" >"$hosts"
+# the resolver's order (RFC 6724: the longer prefix shared with 198.18.0.4)
+order=$(wst_in 3 unshare -m sh -c "mount --bind '$hosts' /etc/hosts && getent ahostsv4 relays.test" |
+  awk '$2 == "STREAM" { print $1 }' | tr '\n' ' ')
+[ "$order" = "198.18.0.5 $WST_RELAY_IP " ] || wst_fail "relays.test resolves to '$order', not the dead address first"
+wst_bg client3dns "$(wst_ns 3)" unshare -m sh -c "mount --bind '$hosts' /etc/hosts && exec \"\$0\" \"\$@\"" \
+  "$WSTUND_BIN" --connect "ws://relays.test:$PORT_A" --token-file "$(wst_token_file three)" \
+  --interface wstun0
+wst_wait 10 wst_has_addr "$(wst_ns 3)" wstun0 || wst_fail "a name with a dead address first did not connect"
+on_relay 3 "$PORT_A" || wst_fail "client 3 is not on the live address"
+! wst_log_has client3dns 'refused|trying this relay next|failed' ||
+  wst_fail "the dead address cost client 3 an attempt: $(cat "$(wst_logfile client3dns)")"
+wst_stop client3dns
+wst_ended client3dns || wst_fail "client 3 did not stop"
 
 # 2. client 1 on X, client 2 on Y --------------------------------------------
 wst_bg client1 "$(wst_ns 1)" "$WSTUND_BIN" --connect "$URL_A" --connect "$URL_B" \
@@ -100,4 +121,4 @@ wst_wait 5 back || wst_fail "client 1 did not move back to relay $X within 5 s"
 [ "$(count client1 'Connection refused')" = "$dead0" ] ||
   wst_fail "client 1 tried dead relay $Y again after $X refused only its address wish"
 kill -0 "$(wst_pid client1)" 2>/dev/null || wst_fail "client 1 exited"
-wst_pass "several relays: first connection past dead URLs, failover both ways in time"
+wst_pass "several relays: first connection past dead URLs and a dead address, failover both ways in time"
