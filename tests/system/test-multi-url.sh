@@ -12,7 +12,9 @@
 #    with the same address (its wish: Y does not know its resume id), and
 #    pings client 2 through Y;
 # 4. X is back and Y is killed (-9): client 1 wraps around to X, on the
-#    same device (X refuses its address wish: see below).
+#    same device (X refuses its address wish: see below);
+# 5. wstunctl connect A B through wstund on D-Bus, Y dead: up on X, and
+#    Url says X.
 source "$(dirname "$0")/lib.sh"
 
 wst_world 3
@@ -121,4 +123,17 @@ wst_wait 5 back || wst_fail "client 1 did not move back to relay $X within 5 s"
 [ "$(count client1 'Connection refused')" = "$dead0" ] ||
   wst_fail "client 1 tried dead relay $Y again after $X refused only its address wish"
 kill -0 "$(wst_pid client1)" 2>/dev/null || wst_fail "client 1 exited"
+
+# 5. through D-Bus: wstunctl connect with both URLs (the setting "urls"),
+# Y still dead: the connection comes up on X and Url says so ------------
+wst_dbus "$(wst_ns 3)" --idle-timeout 0
+c3=$(wst_in 3 "$WSTUNCTL_BIN" connect "$URL_A" "$URL_B" --token-file "$(wst_token_file three)" \
+  --interface wstun0 --timeout 10 2>>"$WST_LOGDIR/wstunctl.log") ||
+  wst_fail "wstunctl connect with two URLs failed: $(cat "$WST_LOGDIR/wstunctl.log")"
+path=$(wst_in 3 "$WSTUNCTL_BIN" --json list | grep -o '/org/wstun/connection/[0-9]*' | head -n 1)
+wst_state_is "$path" connected || wst_fail "the D-Bus connection is $(wst_state "$path")"
+[ "$(wst_prop "$path" org.wstun.Connection Url)" = "ws://$WST_RELAY_IP:$PORT_X" ] ||
+  wst_fail "Url is $(wst_prop "$path" org.wstun.Connection Url), not relay $X's"
+on_relay 3 "$PORT_X" || wst_fail "client 3 is not on relay $X"
+wst_log "wstunctl: $c3"
 wst_pass "several relays: first connection past dead URLs and a dead address, failover both ways in time"
