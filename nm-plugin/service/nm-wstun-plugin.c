@@ -166,7 +166,16 @@ build_settings (NMConnection *connection, GError **error)
   mtu = nm_setting_vpn_get_data_item (s_vpn, NM_WSTUN_KEY_MTU);
   token = nm_setting_vpn_get_secret (s_vpn, NM_WSTUN_KEY_TOKEN);
 
-  g_variant_builder_add (&b, "{sv}", WSTUN_SETTING_URL, g_variant_new_string (url));
+  {
+    g_auto (GStrv) urls = nm_wstun_split_urls (url);
+
+    /* one as "url", which every wstund takes; several as "urls" */
+    if (g_strv_length (urls) == 1)
+      g_variant_builder_add (&b, "{sv}", WSTUN_SETTING_URL, g_variant_new_string (urls[0]));
+    else
+      g_variant_builder_add (&b, "{sv}", WSTUN_SETTING_URLS,
+                             g_variant_new_strv ((const char *const *) urls, -1));
+  }
   /* NetworkManager puts the addresses on the device, and no tunnel may
    * outlive this service */
   g_variant_builder_add (&b, "{sv}", WSTUN_SETTING_MANAGE_IP, g_variant_new_boolean (FALSE));

@@ -22,8 +22,10 @@
 #define NM_WSTUN_FILE_GROUP     "wstun"
 #define NM_WSTUN_FILE_EXTENSION ".wstun"
 
-/* bounds, as org.wstun.Connect's (data/org.wstun.xml) */
+/* bounds, as org.wstun.Connect's (data/org.wstun.xml); url= holds up to
+ * NM_WSTUN_URLS_MAX relays, separated by commas or spaces (its "urls") */
 #define NM_WSTUN_URL_MAX   2048
+#define NM_WSTUN_URLS_MAX  16
 #define NM_WSTUN_TOKEN_MAX 1024
 #define NM_WSTUN_PATH_MAX  4096
 #define NM_WSTUN_PIN_MAX   128

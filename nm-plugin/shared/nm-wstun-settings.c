@@ -69,32 +69,92 @@ check_text (const char *key, const char *value, gsize max, GError **error)
   return TRUE;
 }
 
-/* The URL's shape; wstund checks the rest (host name syntax) in Connect */
-static gboolean
-check_url (const char *key, const char *value, GError **error)
+char **
+nm_wstun_split_urls (const char *value)
+{
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (value != NULL, NULL);
+
+  parts = g_strsplit_set (value, ", ", -1);
+  for (char **p = parts; *p != NULL; p++) {
+    if (**p != '\0')
+      g_ptr_array_add (urls, g_strdup (*p));
+  }
+  g_ptr_array_add (urls, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&urls), FALSE);
+}
+
+/* What is wrong with one URL's shape, or NULL; wstund checks the rest
+ * (host name syntax) in Connect */
+static char *
+url_problem (const char *url)
 {
   g_autoptr (GUri) uri = NULL;
   g_autoptr (GError) local = NULL;
   const char *scheme;
 
-  if (!check_text (key, value, NM_WSTUN_URL_MAX, error))
-    return FALSE;
-  uri = g_uri_parse (value, G_URI_FLAGS_NONE, &local);
+  if (strlen (url) > NM_WSTUN_URL_MAX)
+    return g_strdup_printf (_ ("longer than %zu bytes"), (gsize) NM_WSTUN_URL_MAX);
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, &local);
   if (uri == NULL)
-    return invalid (error, key, _ ("not a URL (%s)"), local->message);
+    return g_strdup_printf (_ ("not a URL (%s)"), local->message);
   scheme = g_uri_get_scheme (uri);
   if ((g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0) ||
       g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    return invalid (error, key, _ ("the relay's URL is wss://HOST[:PORT][/PATH] (or ws://)"));
+    return g_strdup (_ ("the relay's URL is wss://HOST[:PORT][/PATH] (or ws://)"));
   if (g_uri_get_userinfo (uri) != NULL)
-    return invalid (error, key,
-                    _ ("a URL must not carry a user name or password: the relay's token is "
-                       "the secret “%s”"),
-                    NM_WSTUN_KEY_TOKEN);
+    return g_strdup_printf (_ ("a URL must not carry a user name or password: the relay's token "
+                               "is the secret “%s”"),
+                            NM_WSTUN_KEY_TOKEN);
   if (g_uri_get_fragment (uri) != NULL)
-    return invalid (error, key, _ ("a URL with a fragment (“#…”) is not sent as it is"));
+    return g_strdup (_ ("a URL with a fragment (“#…”) is not sent as it is"));
   if (g_uri_get_port (uri) == 0)
-    return invalid (error, key, _ ("port 0 is not a port to connect to"));
+    return g_strdup (_ ("port 0 is not a port to connect to"));
+  return NULL;
+}
+
+/* One relay URL, or several separated by commas or spaces, as wstund
+ * takes them (Connect's "urls"): at most NM_WSTUN_URLS_MAX, one scheme,
+ * none twice */
+static gboolean
+check_url (const char *key, const char *value, GError **error)
+{
+  g_auto (GStrv) urls = NULL;
+  guint n;
+
+  /* room for the most URLs and a separator after each */
+  if (!check_text (key, value, (NM_WSTUN_URL_MAX + 1) * NM_WSTUN_URLS_MAX, error))
+    return FALSE;
+  urls = nm_wstun_split_urls (value);
+  n = g_strv_length (urls);
+  if (n == 0) {
+    g_autofree char *why = url_problem (value);
+
+    return invalid (error, key, "%s", why);
+  }
+  if (n > NM_WSTUN_URLS_MAX)
+    return invalid (error, key, _ ("%u relay URLs, at most %d are taken"), n, NM_WSTUN_URLS_MAX);
+  for (guint i = 0; i < n; i++) {
+    g_autofree char *why = url_problem (urls[i]);
+
+    /* one URL: as before, the field is the URL */
+    if (why != NULL && n == 1)
+      return invalid (error, key, "%s", why);
+    if (why != NULL)
+      return invalid (error, key, "“%s”: %s", urls[i], why);
+    if (i > 0 && (g_ascii_strncasecmp (urls[i], "wss:", 4) == 0) !=
+                   (g_ascii_strncasecmp (urls[0], "wss:", 4) == 0))
+      return invalid (error, key,
+                      _ ("“%s”: give all relays the same scheme, ws:// or wss://, or a random "
+                         "pick decides whether the token travels encrypted"),
+                      urls[i]);
+    for (guint j = 0; j < i; j++) {
+      if (strcmp (urls[j], urls[i]) == 0)
+        return invalid (error, key, _ ("“%s” is given twice"), urls[i]);
+    }
+  }
   return TRUE;
 }
 

@@ -25,6 +25,11 @@ gboolean nm_wstun_check_setting (NMSettingVpn *s_vpn, GError **error);
  * @error's message (all of it when it has no such start). */
 const char *nm_wstun_check_reason (const GError *error, const char *key);
 
+/* The relay URLs of a url= value: one, or several separated by commas
+ * or spaces (no URL holds a space; one with a comma cannot be listed).
+ * Empty parts are skipped. */
+char **nm_wstun_split_urls (const char *value);
+
 /* The pin in its bare base64 form (a "pin-sha256:" or "sha256//" prefix
  * taken off), or NULL when @pin is no base64 SHA-256 hash. */
 char *nm_wstun_normalize_pin (const char *pin);

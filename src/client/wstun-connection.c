@@ -15,6 +15,7 @@
 #include "wstun-pin.h"
 #include "wstun-printable.h"
 #include "wstun-tun.h"
+#include "wstun-url-list.h"
 #include "wstun-ws.h"
 
 /* From an attempt's start to the relay's config; covers DNS, TCP, TLS and
@@ -36,7 +37,8 @@ struct _WstunConnection {
   GObject parent_instance;
 
   /* settings */
-  char *url;
+  WstunUrlList *urls;
+  const char *url; /* the one in use now: an entry of urls */
   char *interface_wish;
   char *token;
   GTlsDatabase *ca_database; /* NULL: the system's CAs */
@@ -62,12 +64,14 @@ struct _WstunConnection {
   /* reconnection */
   GSource *retry_source;
   guint attempt;            /* since the session was lost */
+  guint first_tries;        /* relays tried for the first connection */
   gint64 restarting_till;   /* monotonic: the relay said it is restarting */
   gboolean retry_now;       /* the network changed: no pause */
   guint retry_after;        /* seconds the relay asked for (HTTP 503); 0: none */
   GInetAddress *lost_route; /* route_source() when it was lost; NULL: none */
   char *resume;             /* resume id from the relay's last config */
   gboolean ask_addresses;   /* wish for the previous addresses */
+  gboolean keep_url;        /* the relay only refused that wish: it is up */
   guint reconnects;
   GNetworkMonitor *monitor;
   GSource *network_check;
@@ -90,6 +94,7 @@ struct _WstunConnection {
 enum {
   PROP_0,
   PROP_STATE,
+  PROP_URL,
   PROP_INTERFACE,
   PROP_ADDRESS4,
   PROP_ADDRESS6,
@@ -314,6 +319,19 @@ fail (WstunConnection *self, WstunFailure failure, const char *message)
 
 /* ---- reconnecting -------------------------------------------------------- */
 
+/* The next attempt goes to the next relay of the list (round robin): the
+ * one that failed or was lost is the least likely to answer now, and a
+ * cluster knows the resume id everywhere. */
+static void
+next_url (WstunConnection *self)
+{
+  const char *was = self->url;
+
+  self->url = wstun_url_list_advance (self->urls);
+  if (self->url != was)
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_URL]);
+}
+
 static gboolean
 on_retry (gpointer user_data)
 {
@@ -328,7 +346,10 @@ static void
 schedule_retry (WstunConnection *self)
 {
   gboolean restarting = g_get_monotonic_time () < self->restarting_till;
-  guint delay = wstun_connection_retry_delay (self->attempt, restarting, g_random_double ());
+  /* the pause grows once per round of the list: after losing one relay,
+   * the others are tried with the first step's pause */
+  guint delay = wstun_connection_retry_delay (
+    self->attempt / wstun_url_list_get_length (self->urls), restarting, g_random_double ());
 
   /* a busy relay said how long to wait: at least that (PROTOCOL.md, 2) */
   delay = MAX (delay, self->retry_after * 1000);
@@ -372,6 +393,17 @@ route_source (GSocketAddress *remote)
 static void
 lost (WstunConnection *self, WstunFailure failure, const char *message)
 {
+  /* the first connection tries each relay once, at once, and fails with
+   * the last one's reason: a typo in every URL still fails quickly */
+  if (!self->stopping && self->tun == NULL && wstun_failure_is_transient (failure) &&
+      ++self->first_tries < wstun_url_list_get_length (self->urls)) {
+    log_event (self, G_LOG_LEVEL_WARNING, "lost", "%s", message);
+    next_url (self);
+    log_event (self, G_LOG_LEVEL_MESSAGE, "reconnecting", "trying this relay next");
+    set_last_error (self, failure, message);
+    begin_attempt (self);
+    return;
+  }
   if (self->stopping || self->tun == NULL || !self->reconnect ||
       !wstun_failure_is_transient (failure)) {
     fail (self, failure, message);
@@ -384,6 +416,9 @@ lost (WstunConnection *self, WstunFailure failure, const char *message)
     if (self->remote != NULL)
       self->lost_route = route_source (self->remote);
   }
+  if (!self->keep_url)
+    next_url (self);
+  self->keep_url = FALSE;
   set_last_error (self, failure, message);
   set_state (self, WSTUN_CONNECTION_STATE_RECONNECTING);
   schedule_retry (self);
@@ -645,8 +680,11 @@ handle_control (WstunConnection *self, const char *data, gsize len)
     /* a wish the relay cannot grant (the address went to someone else
      * while it had no lease for us): the next attempt takes any */
     if (g_strcmp0 (control->error.code, WSTUN_ERR_ADDRESS_IN_USE) == 0 ||
-        g_strcmp0 (control->error.code, WSTUN_ERR_ADDRESS_UNAVAILABLE) == 0)
+        g_strcmp0 (control->error.code, WSTUN_ERR_ADDRESS_UNAVAILABLE) == 0) {
       self->ask_addresses = FALSE;
+      /* ... at the same relay: it is up, and only the wish was refused */
+      self->keep_url = TRUE;
+    }
     return;
   }
   case WSTUN_CONTROL_HELLO:
@@ -842,6 +880,7 @@ static void
 begin_attempt (WstunConnection *self)
 {
   drop_relay (self);
+  self->keep_url = FALSE;
   self->cancellable = g_cancellable_new ();
   self->attempt_timeout = add_timeout (HANDSHAKE_TIMEOUT_SECONDS * 1000, on_attempt_timeout, self);
   wstun_handshake_async (self->url, self->token, self->ca_database, self->pin_sha256,
@@ -861,14 +900,20 @@ wstun_connection_start (WstunConnection *self)
 
   self->stopping = FALSE;
   self->attempt = 0;
+  self->first_tries = 0;
   self->retry_after = 0;
   self->restarting_till = 0;
   self->reconnects = 0;
   self->ask_addresses = TRUE;
   set_last_error (self, WSTUN_FAILURE_NONE, NULL);
   set_string (self, &self->relay_address, NULL, props[PROP_RELAY_ADDRESS]);
+  /* clients given the same list spread over its relays */
+  if (wstun_url_list_get_length (self->urls) > 1) {
+    self->url = wstun_url_list_start_random (self->urls);
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_URL]);
+  }
   set_state (self, WSTUN_CONNECTION_STATE_CONNECTING);
-  /* once, not at every reconnection attempt */
+  /* once, not at every reconnection attempt (all URLs have one scheme) */
   if (self->token != NULL && g_ascii_strncasecmp (self->url, "wss:", 4) != 0)
     g_warning ("%s: sending the token unencrypted: anyone on the path can read it (use wss://)",
                self->url);
@@ -912,19 +957,34 @@ on_pump_stats_changed (WstunPump *pump, WstunConnection *self)
 }
 
 WstunConnection *
-wstun_connection_new (const char *url, GError **error)
+wstun_connection_new_for_urls (const char *const *urls, GError **error)
 {
+  g_autoptr (WstunUrlList) list = NULL;
+  g_autofree char *name = NULL;
   WstunConnection *self;
 
-  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (urls != NULL, NULL);
 
-  if (!wstun_handshake_check_url (url, NULL, error))
+  list = wstun_url_list_new (urls, error);
+  if (list == NULL)
     return NULL;
   self = g_object_new (WSTUN_TYPE_CONNECTION, NULL);
-  self->url = g_strdup (url);
-  self->pump = wstun_pump_new (url);
+  self->urls = g_steal_pointer (&list);
+  self->url = wstun_url_list_get_current (self->urls);
+  /* the pump's complaints name the connection, whichever relay it is on */
+  name = g_strjoinv (" ", (char **) urls);
+  self->pump = wstun_pump_new (name);
   g_signal_connect (self->pump, "stats-changed", G_CALLBACK (on_pump_stats_changed), self);
   return self;
+}
+
+WstunConnection *
+wstun_connection_new (const char *url, GError **error)
+{
+  const char *const urls[] = { url, NULL };
+
+  g_return_val_if_fail (url != NULL, NULL);
+  return wstun_connection_new_for_urls (urls, error);
 }
 
 void
@@ -998,6 +1058,13 @@ wstun_connection_get_url (WstunConnection *self)
 {
   g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
   return self->url;
+}
+
+const char *const *
+wstun_connection_get_urls (WstunConnection *self)
+{
+  g_return_val_if_fail (WSTUN_IS_CONNECTION (self), NULL);
+  return wstun_url_list_get_urls (self->urls);
 }
 
 const char *
@@ -1086,6 +1153,9 @@ wstun_connection_get_property (GObject *object, guint prop_id, GValue *value, GP
   case PROP_STATE:
     g_value_set_enum (value, self->state);
     break;
+  case PROP_URL:
+    g_value_set_string (value, self->url);
+    break;
   case PROP_INTERFACE:
     g_value_set_string (value, self->interface);
     break;
@@ -1137,7 +1207,7 @@ wstun_connection_finalize (GObject *object)
 {
   WstunConnection *self = WSTUN_CONNECTION (object);
 
-  g_free (self->url);
+  g_clear_pointer (&self->urls, wstun_url_list_free);
   g_free (self->interface_wish);
   g_free (self->token);
   g_clear_object (&self->ca_database);
@@ -1164,6 +1234,7 @@ wstun_connection_class_init (WstunConnectionClass *klass)
 
   props[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, WSTUN_TYPE_CONNECTION_STATE,
                                          WSTUN_CONNECTION_STATE_DISCONNECTED, ro);
+  props[PROP_URL] = g_param_spec_string ("url", NULL, NULL, NULL, ro);
   props[PROP_INTERFACE] = g_param_spec_string ("interface", NULL, NULL, NULL, ro);
   props[PROP_ADDRESS4] = g_param_spec_string ("address4", NULL, NULL, NULL, ro);
   props[PROP_ADDRESS6] = g_param_spec_string ("address6", NULL, NULL, NULL, ro);

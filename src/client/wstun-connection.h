@@ -55,6 +55,11 @@ G_DECLARE_FINAL_TYPE (WstunConnection, wstun_connection, WSTUN, CONNECTION, GObj
 
 /* @url: ws:// or wss:// URL of the relay (wstun_handshake_check_url()) */
 WstunConnection *wstun_connection_new (const char *url, GError **error);
+/* Several relays (wstun_url_list_check()): the connection starts at a
+ * random one and moves to the next, round robin, after each failed
+ * attempt and each lost session, presenting its resume id there. The
+ * first connection tries each once before it fails. */
+WstunConnection *wstun_connection_new_for_urls (const char *const *urls, GError **error);
 
 /* Settings; take effect at the next start. */
 void wstun_connection_set_interface_name (WstunConnection *self, const char *name);
@@ -79,7 +84,11 @@ void wstun_connection_start (WstunConnection *self);
 void wstun_connection_stop (WstunConnection *self);
 
 WstunConnectionState wstun_connection_get_state (WstunConnection *self);
+/* The relay in use now, or tried next (property "url", notified when
+ * it moves on) */
 const char *wstun_connection_get_url (WstunConnection *self);
+/* All of them, as given */
+const char *const *wstun_connection_get_urls (WstunConnection *self);
 const char *wstun_connection_get_interface (WstunConnection *self);
 const char *wstun_connection_get_address4 (WstunConnection *self);
 const char *wstun_connection_get_address6 (WstunConnection *self);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* wstunctl connect URL: org.wstun.Connect, then wait for the tunnel */
+/* wstunctl connect URL...: org.wstun.Connect, then wait for the tunnel */
 #include "config.h"
 
 #include "wstunctl.h"
@@ -281,26 +281,36 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
       N_ ("Wait at most SECONDS for the tunnel (default 30)"), N_ ("SECONDS") },
     G_OPTION_ENTRY_NULL,
   };
-  g_autoptr (GOptionContext) context = g_option_context_new (_ ("URL"));
+  g_autoptr (GOptionContext) context = g_option_context_new (_ ("URL…"));
   g_auto (GVariantBuilder) settings = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
   g_auto (Connect) self = { 0 };
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *urls = NULL;
   const char *state;
 
-  g_option_context_set_summary (context,
-                                _ ("Connect to the wstun relay at URL (ws:// or wss://)."));
+  g_option_context_set_summary (
+    context, _ ("Connect to the wstun relay at URL (ws:// or wss://). With several URLs (relays of "
+                "a cluster, or independent ones), wstund starts at a random one and moves to the "
+                "next when it fails or is lost."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!wstunctl_parse (context, ctl, &argc, &argv))
     return WSTUNCTL_EXIT_USAGE;
-  if (argc != 2)
+  if (argc < 2)
     return wstunctl_fail_message (ctl, WSTUNCTL_EXIT_USAGE,
-                                  _ ("connect takes one URL; see --help"));
+                                  _ ("connect takes one or more URLs; see --help"));
   if (mtu < 0 || timeout <= 0)
     return wstunctl_fail_message (ctl, WSTUNCTL_EXIT_USAGE,
                                   _ ("--mtu takes 0 or more, --timeout more than 0"));
 
-  g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_URL, g_variant_new_string (argv[1]));
+  /* one as "url", which every wstund takes; several as "urls", which
+   * wstund checks (at most 16, one scheme, none twice) */
+  if (argc == 2)
+    g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_URL, g_variant_new_string (argv[1]));
+  else
+    g_variant_builder_add (&settings, "{sv}", WSTUN_SETTING_URLS,
+                           g_variant_new_strv ((const char *const *) argv + 1, argc - 1));
+  urls = g_strjoinv (" ", argv + 1);
   if (token_file != NULL) {
     g_autofree char *token = wstun_token_file_read (token_file, &error);
 
@@ -364,7 +374,7 @@ wstunctl_connect (WstunCtl *ctl, int argc, char **argv)
     return WSTUNCTL_EXIT_OK;
   }
   g_clear_error (&error);
-  error = connect_error (&self, argv[1], (guint) timeout);
+  error = connect_error (&self, urls, (guint) timeout);
   forget (ctl, path);
   if (ctl->json)
     return fail_json (&self, error);

@@ -214,7 +214,11 @@ wstun_manager_add (WstunManager *self, const WstunSettings *settings, GError **e
     g_signal_connect (entry->connection, "notify::state", G_CALLBACK (on_state), entry);
   g_hash_table_insert (self->entries, GUINT_TO_POINTER (entry->id), entry);
 
-  url = wstun_printable (settings->url, -1);
+  {
+    g_autofree char *joined = g_strjoinv (", ", settings->urls);
+
+    url = wstun_printable (joined, -1);
+  }
   g_message ("connection %u: connecting to %s", entry->id, url);
   wstun_connection_start (entry->connection);
   g_signal_emit (self, signals[SIGNAL_CONNECTION_ADDED], 0, entry->id, entry->connection);

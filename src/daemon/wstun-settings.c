@@ -13,6 +13,7 @@
 #include "wstun-handshake.h"
 #include "wstun-pin.h"
 #include "wstun-printable.h"
+#include "wstun-url-list.h"
 
 typedef gboolean (*ParseFunc) (const char *key, GVariant *value, WstunSettings *settings,
                                GError **error);
@@ -62,6 +63,15 @@ bounded_string (const char *key, GVariant *value, gsize max, GError **error)
 }
 
 static gboolean
+one_of_url_urls (GError **error)
+{
+  g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+               _ ("Give the setting “%s” (one relay) or “%s” (several), not both"),
+               WSTUN_SETTING_URL, WSTUN_SETTING_URLS);
+  return FALSE;
+}
+
+static gboolean
 parse_url (const char *key, GVariant *value, WstunSettings *settings, GError **error)
 {
   g_autoptr (GError) local = NULL;
@@ -69,11 +79,47 @@ parse_url (const char *key, GVariant *value, WstunSettings *settings, GError **e
 
   if (url == NULL)
     return FALSE;
+  if (settings->url != NULL)
+    return one_of_url_urls (error);
   if (*url == '\0')
     return invalid (error, key, _ ("the relay URL is empty"));
   if (!wstun_handshake_check_url (url, &settings->tls, &local))
     return invalid (error, key, "%s", local->message);
   settings->url = g_strdup (url);
+  return TRUE;
+}
+
+/* Several relays (README, "Several relays"): each as url is checked, one
+ * scheme for all, none twice, at most WSTUN_URL_LIST_MAX */
+static gboolean
+parse_urls (const char *key, GVariant *value, WstunSettings *settings, GError **error)
+{
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) local = NULL;
+  gsize n = g_variant_n_children (value);
+
+  if (settings->url != NULL)
+    return one_of_url_urls (error);
+  /* before looking at any of them: the array may be huge */
+  if (n == 0)
+    return invalid (error, key, _ ("the list of relay URLs is empty"));
+  if (n > WSTUN_URL_LIST_MAX)
+    return invalid (error, key, _ ("%zu relay URLs, at most %d are taken"), n, WSTUN_URL_LIST_MAX);
+  for (gsize i = 0; i < n; i++) {
+    g_autoptr (GVariant) child = g_variant_get_child_value (value, i);
+    const char *url = bounded_string (key, child, WSTUN_SETTINGS_URL_MAX, error);
+
+    if (url == NULL)
+      return FALSE;
+    if (*url == '\0')
+      return invalid (error, key, _ ("a relay URL is empty"));
+    g_ptr_array_add (urls, g_strdup (url));
+  }
+  g_ptr_array_add (urls, NULL);
+  if (!wstun_url_list_check ((const char *const *) urls->pdata, &settings->tls, &local))
+    return invalid (error, key, "%s", local->message);
+  settings->url = g_strdup (g_ptr_array_index (urls, 0));
+  settings->urls = (GStrv) g_ptr_array_free (g_steal_pointer (&urls), FALSE);
   return TRUE;
 }
 
@@ -223,6 +269,7 @@ static const struct {
   ParseFunc parse;
 } setting_keys[] = {
   { WSTUN_SETTING_URL, "s", parse_url },
+  { WSTUN_SETTING_URLS, "as", parse_urls },
   { WSTUN_SETTING_TOKEN, "s", parse_token },
   { WSTUN_SETTING_CA, "ay", parse_ca },
   { WSTUN_SETTING_CA_FILE, "s", parse_ca_file },
@@ -251,9 +298,15 @@ check_combination (WstunSettings *settings, GError **error)
 {
   if (settings->url == NULL) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
-                 _ ("The setting “%s” (the relay's ws:// or wss:// URL) is required"),
-                 WSTUN_SETTING_URL);
+                 _ ("The setting “%s” (the relay's ws:// or wss:// URL) or “%s” (several "
+                    "relays) is required"),
+                 WSTUN_SETTING_URL, WSTUN_SETTING_URLS);
     return FALSE;
+  }
+  if (settings->urls == NULL) {
+    const char *const one[] = { settings->url, NULL };
+
+    settings->urls = g_strdupv ((char **) one);
   }
   if (settings->pin_sha256 != NULL && !settings->tls)
     return invalid (error, WSTUN_SETTING_PIN_SHA256,
@@ -324,6 +377,7 @@ wstun_settings_free (WstunSettings *settings)
   if (settings == NULL)
     return;
   g_free (settings->url);
+  g_strfreev (settings->urls);
   if (settings->token != NULL)
     explicit_bzero (settings->token, strlen (settings->token));
   g_free (settings->token);
@@ -415,9 +469,10 @@ wstun_settings_create_connection (const WstunSettings *settings, GError **error)
   g_return_val_if_fail (settings->ca == NULL || settings->ca_database != NULL, NULL);
   g_return_val_if_fail (settings->ca_file == NULL || settings->ca_database != NULL, NULL);
 
-  connection = wstun_connection_new (settings->url, &local);
+  connection = wstun_connection_new_for_urls ((const char *const *) settings->urls, &local);
   if (connection == NULL) {
-    invalid (error, WSTUN_SETTING_URL, "%s", local->message);
+    invalid (error, settings->urls[1] != NULL ? WSTUN_SETTING_URLS : WSTUN_SETTING_URL, "%s",
+             local->message);
     return NULL;
   }
   if (settings->pin_sha256 != NULL &&

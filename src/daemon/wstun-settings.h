@@ -34,8 +34,9 @@ G_BEGIN_DECLS
 #define WSTUN_SETTINGS_QUOTE_CHARS 48
 
 typedef struct {
-  char *url;
-  gboolean tls; /* wss:// */
+  char *url;    /* the first of urls, for messages */
+  GStrv urls;   /* the relays: url alone, or urls (wstun-url-list.h) */
+  gboolean tls; /* wss:// (all of them) */
   char *token;  /* NULL: none */
   GBytes *ca;   /* PEM text of "ca"; dropped once loaded */
   char *ca_file;

@@ -19,7 +19,7 @@
 
 typedef struct {
   /* foreground */
-  char *connect_url;
+  GStrv connect_urls;
   char *token_file;
   char *ca_file;
   char *pin_sha256;
@@ -38,7 +38,7 @@ typedef struct {
 static void
 options_clear (Options *options)
 {
-  g_free (options->connect_url);
+  g_strfreev (options->connect_urls);
   g_free (options->token_file);
   g_free (options->ca_file);
   g_free (options->pin_sha256);
@@ -55,8 +55,13 @@ foreground_settings (const Options *options, GError **error)
   g_auto (GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
   g_autoptr (GVariant) variant = NULL;
 
-  g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_URL,
-                         g_variant_new_string (options->connect_url));
+  /* one relay as before; several as the list */
+  if (g_strv_length (options->connect_urls) == 1)
+    g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_URL,
+                           g_variant_new_string (options->connect_urls[0]));
+  else
+    g_variant_builder_add (&builder, "{sv}", WSTUN_SETTING_URLS,
+                           g_variant_new_strv ((const char *const *) options->connect_urls, -1));
   if (options->token_file != NULL) {
     g_autofree char *token = wstun_token_file_read (options->token_file, error);
 
@@ -150,8 +155,10 @@ main (int argc, char **argv)
     G_OPTION_ENTRY_NULL,
   };
   GOptionEntry foreground_entries[] = {
-    { "connect", 0, 0, G_OPTION_ARG_STRING, &options.connect_url,
-      N_ ("Run one tunnel to the relay at URL in the foreground, without D-Bus"), N_ ("URL") },
+    { "connect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.connect_urls,
+      N_ ("Run one tunnel to the relay at URL in the foreground, without D-Bus; repeated: "
+          "several relays, one picked at random, the next on failure"),
+      N_ ("URL") },
     { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &options.token_file,
       N_ ("Read the relay's token from FILE (which other users must not be able to read)"),
       N_ ("FILE") },
@@ -226,7 +233,7 @@ main (int argc, char **argv)
   foreground_only = options.token_file != NULL || options.ca_file != NULL ||
                     options.pin_sha256 != NULL || options.interface != NULL || options.mtu != 0 ||
                     options.no_manage_ip || options.no_reconnect;
-  if (options.connect_url == NULL) {
+  if (options.connect_urls == NULL) {
     if (foreground_only)
       return usage_error (_ ("--token-file, --ca-file, --pin-sha256, --interface, --mtu, "
                              "--no-manage-ip and --no-reconnect go with --connect; D-Bus callers "

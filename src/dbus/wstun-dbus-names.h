@@ -15,6 +15,7 @@
 
 /* keys of org.wstun.Connect's settings */
 #define WSTUN_SETTING_URL            "url"
+#define WSTUN_SETTING_URLS           "urls"
 #define WSTUN_SETTING_TOKEN          "token"
 #define WSTUN_SETTING_CA             "ca"
 #define WSTUN_SETTING_CA_FILE        "ca-file"

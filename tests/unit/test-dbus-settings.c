@@ -120,6 +120,68 @@ test_settings_keys_and_types (void)
   assert_refused ("{'url': <''>}", "url");
 }
 
+/* Several relays: the list "urls" instead of "url" (never both), each
+ * URL checked as "url" is, one scheme, none twice, at most 16, the array's
+ * length refused before its strings are looked at */
+static void
+test_settings_urls (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WstunSettings) s = NULL;
+  g_autoptr (WstunConnection) connection = NULL;
+  g_auto (GVariantBuilder) huge = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("as"));
+  g_autoptr (GVariant) v = NULL;
+  const char *const both[] = { "wss://a.example.net", "wss://b.example.net:8443/t", NULL };
+
+  s = settings_from ("{'urls': <['wss://a.example.net', 'wss://b.example.net:8443/t']>, "
+                     "'pin-sha256': <'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='>}",
+                     &error);
+  g_assert_no_error (error);
+  g_assert_true (s->tls);
+  g_assert_cmpstr (s->url, ==, "wss://a.example.net");
+  g_assert_true (g_strv_equal ((const char *const *) s->urls, both));
+  connection = wstun_settings_create_connection (s, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_strv_equal (wstun_connection_get_urls (connection), both));
+  /* one relay: urls holds it alone */
+  g_clear_pointer (&s, wstun_settings_free);
+  s = settings_from ("{'url': <'ws://relay'>}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (s->urls), ==, 1);
+  g_assert_cmpstr (s->urls[0], ==, "ws://relay");
+  g_clear_pointer (&s, wstun_settings_free);
+  s = settings_from ("{'urls': <['ws://relay']>}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (s->url, ==, "ws://relay");
+
+  assert_refused ("{'url': <'ws://a'>, 'urls': <['ws://b']>}", "not both");
+  assert_refused ("{'urls': <['ws://b']>, 'url': <'ws://a'>}", "not both");
+  assert_refused ("{'urls': <@as []>}", "urls");
+  assert_refused ("{'urls': <['ws://a', '']>}", "urls");
+  assert_refused ("{'urls': <['ws://a', 'ws://a']>}", "twice");
+  assert_refused ("{'urls': <['wss://a', 'ws://b']>}", "ws://b");
+  assert_refused ("{'urls': <['ws://a', 'ftp://b']>}", "ftp://b");
+  assert_refused ("{'urls': <['ws://a', 'ws://b\\n']>}", "control character");
+  assert_refused ("{'urls': <'ws://a'>}", "urls");
+  assert_refused ("{'urls': <['ws://a', 'ws://b']>, "
+                  "'pin-sha256': <'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='>}",
+                  "wss://");
+  /* a million URLs: refused by their number, quickly */
+  for (guint i = 0; i < 1000000; i++)
+    g_variant_builder_add (&huge, "s", "ws://a");
+  {
+    g_auto (GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+    g_variant_builder_add (&b, "{sv}", "urls", g_variant_builder_end (&huge));
+    v = g_variant_ref_sink (g_variant_builder_end (&b));
+  }
+  g_clear_pointer (&s, wstun_settings_free);
+  s = wstun_settings_new_from_variant (v, &error);
+  g_assert_null (s);
+  g_assert_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS);
+  g_assert_nonnull (strstr (error->message, "at most 16"));
+}
+
 static void
 test_settings_values (void)
 {
@@ -713,8 +775,8 @@ test_manager (void)
     g_main_loop_run (loop);
     g_log_set_always_fatal (fatal);
   }
-  g_assert_nonnull (strstr (wstun_connection_get_last_error (connection),
-                            "Cannot connect to ws://127.0.0.1:1"));
+  g_assert_nonnull (
+    strstr (wstun_connection_get_last_error (connection), "Cannot connect to ws://127.0.0.1:1"));
   g_signal_handlers_disconnect_by_data (connection, &t);
   /* failed by itself: still listed, with why, for people and programs */
   g_assert_cmpuint (wstun_manager_get_n_connections (manager), ==, 1);
@@ -818,6 +880,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/settings/defaults", test_settings_defaults);
   g_test_add_func ("/dbus/settings/keys-and-types", test_settings_keys_and_types);
   g_test_add_func ("/dbus/settings/values", test_settings_values);
+  g_test_add_func ("/dbus/settings/urls", test_settings_urls);
   g_test_add_func ("/dbus/settings/bounds", test_settings_bounds);
   g_test_add_func ("/dbus/settings/connection", test_settings_connection);
   g_test_add_func ("/dbus/settings/caller", test_settings_caller);

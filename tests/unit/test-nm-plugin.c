@@ -214,6 +214,17 @@ test_settings (void)
     { "url", "wss://relay/#frag", FALSE },
     { "url", "ftp://relay", FALSE },
     { "url", "", FALSE },
+    /* several relays, separated by commas or spaces */
+    { "url", "wss://a.example.net, wss://b.example.net:8443/t", TRUE },
+    { "url", "wss://a wss://b,wss://c", TRUE },
+    { "url", " , ", FALSE },
+    { "url", "wss://a, ws://b", FALSE },
+    { "url", "wss://a, wss://a", FALSE },
+    { "url", "wss://a, ftp://b", FALSE },
+    { "url",
+      "ws://a1 ws://a2 ws://a3 ws://a4 ws://a5 ws://a6 ws://a7 ws://a8 ws://a9 ws://a10 ws://a11 "
+      "ws://a12 ws://a13 ws://a14 ws://a15 ws://a16 ws://a17",
+      FALSE },
     { "ca-file", "/a/b.pem", TRUE },
     { "ca-file", "b.pem", FALSE },
     { "pin-sha256", "sha256//" PIN, TRUE },
@@ -249,6 +260,14 @@ test_settings (void)
     GError other = { .message = (char *) "something else" };
 
     g_assert_cmpstr (nm_wstun_check_reason (&other, "url"), ==, "something else");
+  }
+  {
+    g_auto (GStrv) urls = nm_wstun_split_urls (" wss://a,wss://b  wss://c ,, ");
+    const char *const want[] = { "wss://a", "wss://b", "wss://c", NULL };
+    g_auto (GStrv) none = nm_wstun_split_urls (", ");
+
+    g_assert_true (g_strv_equal ((const char *const *) urls, want));
+    g_assert_cmpuint (g_strv_length (none), ==, 0);
   }
   g_assert_true (nm_wstun_check_secret ("token", "wst_x", NULL));
   g_assert_true (nm_wstun_check_secret ("token", "", NULL));
