@@ -143,6 +143,12 @@ wstun_pool_is_static (WstunPool *pool, const WstunAddr *addr)
   return g_hash_table_contains (pool->statics, &index);
 }
 
+void
+wstun_pool_start_at (WstunPool *pool, guint32 seed)
+{
+  pool->cursor = FIRST_CLIENT_INDEX + seed % (pool->last_index - FIRST_CLIENT_INDEX + 1);
+}
+
 gboolean
 wstun_pool_allocate (WstunPool *pool, WstunAddr *out)
 {

@@ -414,6 +414,12 @@ join_cluster (WstunRelay *self, GError **error)
   key = wstun_mesh_key_load (c->mesh_key, error);
   if (key == NULL)
     return FALSE;
+  /* two relays handing out the same next address would both ask etcd for
+   * it, and one would have to pick again */
+  if (self->pool4 != NULL)
+    wstun_pool_start_at (self->pool4, g_str_hash (c->relay_id));
+  if (self->pool6 != NULL)
+    wstun_pool_start_at (self->pool6, g_str_hash (c->relay_id));
   self->etcd = wstun_etcd_new (c->cluster, error);
   if (self->etcd == NULL)
     return FALSE;
