@@ -307,6 +307,14 @@ wstun_router_forward_offload (WstunRouter *router, WstunRouterPeer *from, const 
     return;
   }
   to = g_hash_table_lookup (router->table, &info->dst);
+  /* a relay forwards only for its own clients: what came from one peer
+   * relay and is held by another (the two disagree for a moment) is
+   * dropped, never passed on, so nothing loops between relays */
+  if (to == from || (to != NULL && from->mesh && to->mesh)) {
+    router->counters.drop_loop++;
+    from->counters.drop_loop++;
+    return;
+  }
   if (to != NULL && to->mesh && (to->ws == NULL || !wstun_ws_is_open (to->ws))) {
     /* a partition between relays: dropped here, never sent around */
     router->counters.drop_unreachable++;
@@ -316,14 +324,6 @@ wstun_router_forward_offload (WstunRouter *router, WstunRouterPeer *from, const 
   if (to == NULL || !wstun_ws_is_open (to->ws)) {
     router->counters.drop_no_route++;
     from->counters.drop_no_route++;
-    return;
-  }
-  /* a relay forwards only for its own clients: what came from one peer
-   * relay and is held by another (the two disagree for a moment) is
-   * dropped, never passed on, so nothing loops between relays */
-  if (to == from || (from->mesh && to->mesh)) {
-    router->counters.drop_loop++;
-    from->counters.drop_loop++;
     return;
   }
   if (offload) {

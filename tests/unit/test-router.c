@@ -251,6 +251,7 @@ assert_counters (const WstunRouterCounters *c, const WstunRouterCounters *expect
   g_assert_cmpuint (c->drop_unroutable, ==, expected->drop_unroutable);
   g_assert_cmpuint (c->drop_loop, ==, expected->drop_loop);
   g_assert_cmpuint (c->drop_backlog, ==, expected->drop_backlog);
+  g_assert_cmpuint (c->drop_unreachable, ==, expected->drop_unreachable);
 }
 
 /* ---- fixture: a router with three peers -------------------------------- */
@@ -1046,6 +1047,87 @@ test_seed_peer (Fixture *f, gconstpointer data)
                    &(WstunRouterCounters){ .tx_frames = 2, .tx_packets = 2, .tx_bytes = 44 });
 }
 
+/* Peer relays of a cluster: m1 (linked) holds 10.99.0.10 and fd00:99::10,
+ * m2 (no link) holds 10.99.0.20 */
+static void
+test_mesh (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  TestPeer m1;
+  WstunRouterPeer m2 = { .mesh = TRUE, .offload = TRUE };
+  WstunAddr r1 = addr ("10.99.0.10"), r1v6 = addr ("fd00:99::10"), r2 = addr ("10.99.0.20");
+  WstunAddr local = addr ("10.99.0.2");
+  g_autoptr (GByteArray) to_m1 = packet ("10.99.0.2", "10.99.0.10", 60, 1);
+  g_autoptr (GByteArray) from_m1 = packet ("10.99.0.10", "10.99.0.3", 61, 2);
+  g_autoptr (GByteArray) from_m1_v6 = packet ("fd00:99::10", "fd00:99::3", 62, 3);
+  g_autoptr (GByteArray) spoof_local = packet ("10.99.0.2", "10.99.0.3", 63, 4);
+  g_autoptr (GByteArray) spoof_m2 = packet ("10.99.0.20", "10.99.0.3", 64, 5);
+  g_autoptr (GByteArray) transit = packet ("10.99.0.10", "10.99.0.20", 65, 6);
+  g_autoptr (GByteArray) to_m2 = packet ("10.99.0.2", "10.99.0.20", 66, 7);
+  g_autoptr (GByteArray) frame_a = concat (to_m1, NULL);
+  g_autoptr (GByteArray) frame_m1 =
+    concat (from_m1, spoof_local, spoof_m2, transit, from_m1_v6, NULL);
+  g_autoptr (GByteArray) expected_b = concat (from_m1, from_m1_v6, NULL);
+  g_autoptr (GByteArray) frame_a2 = concat (to_m2, NULL);
+
+  (void) data;
+  test_peer_init (&m1);
+  m1.peer.mesh = TRUE;
+  m1.peer.offload = TRUE;
+  g_assert_true (wstun_router_add_remote (f->router, &m1.peer, &r1, &error));
+  g_assert_true (wstun_router_add_remote (f->router, &m1.peer, &r1v6, &error));
+  g_assert_true (wstun_router_add_remote (f->router, &m2, &r2, &error));
+  g_assert_no_error (error);
+  /* a peer relay holds any number of addresses, none of a client here */
+  g_assert_cmpuint (m1.peer.n_addrs, ==, 0);
+  g_assert_false (wstun_router_add_remote (f->router, &m1.peer, &local, &error));
+  g_assert_error (error, WSTUN_ERROR, WSTUN_ERROR_REFUSED);
+  g_assert_true (wstun_router_lookup (f->router, &r1) == &m1.peer);
+
+  /* a client here to a client of m1 */
+  g_assert_cmpint (forward (f->router, &f->a, frame_a), ==, WSTUN_FRAME_OK);
+  wstun_router_flush (f->router);
+  assert_received_one (&m1, to_m1);
+
+  /* m1 may send only from its own addresses, and only to clients here */
+  g_assert_cmpint (forward (f->router, &m1, frame_m1), ==, WSTUN_FRAME_OK);
+  wstun_router_flush (f->router);
+  assert_received_one (&f->b, expected_b);
+  g_assert_cmpuint (m1.peer.counters.drop_spoofed, ==, 2);
+  g_assert_cmpuint (m1.peer.counters.drop_loop, ==, 1);
+
+  /* m2 has no link: dropped and counted, never queued */
+  g_assert_cmpint (forward (f->router, &f->a, frame_a2), ==, WSTUN_FRAME_OK);
+  wstun_router_flush (f->router);
+  g_assert_cmpuint (f->a.peer.counters.drop_unreachable, ==, 1);
+  g_assert_null (m2.batch);
+
+  assert_counters (wstun_router_get_counters (f->router),
+                   &(WstunRouterCounters){ .rx_frames = 3,
+                                           .rx_packets = 7,
+                                           .rx_bytes = 441,
+                                           .tx_frames = 2,
+                                           .tx_packets = 3,
+                                           .tx_bytes = 183,
+                                           .drop_spoofed = 2,
+                                           .drop_loop = 1,
+                                           .drop_unreachable = 1 });
+
+  /* unmapped only by its holder; then there is no route */
+  wstun_router_remove_remote (f->router, &m2, &r1);
+  g_assert_true (wstun_router_lookup (f->router, &r1) == &m1.peer);
+  wstun_router_remove_remote (f->router, &m1.peer, &r1);
+  wstun_router_remove_remote (f->router, &m1.peer, &r1v6);
+  wstun_router_remove_remote (f->router, &m2, &r2);
+  g_assert_null (wstun_router_lookup (f->router, &r1));
+  g_assert_cmpint (forward (f->router, &f->a, frame_a), ==, WSTUN_FRAME_OK);
+  wstun_router_flush (f->router);
+  g_assert_cmpuint (f->a.peer.counters.drop_no_route, ==, 1);
+  assert_nothing_received (&m1);
+  wstun_router_remove_peer (f->router, &m1.peer);
+  test_peer_clear (&m1);
+}
+
 static void
 test_remove_peer (Fixture *f, gconstpointer data)
 {
@@ -1433,6 +1515,7 @@ main (int argc, char **argv)
   ADD ("/router/offload", test_offload);
   ADD ("/router/seed-peer", test_seed_peer);
   ADD ("/router/remove-peer", test_remove_peer);
+  ADD ("/router/mesh", test_mesh);
 #undef ADD
 #define ADD(path, func) g_test_add (path, LeaseFixture, NULL, lease_set_up, func, lease_tear_down)
   ADD ("/leases/acquire", test_lease_acquire);
