@@ -329,9 +329,11 @@ wstun_mesh_new (WstunEtcd *etcd, const char *relay_id, const char *mesh_key, Wst
   self->key = g_strdup (mesh_key);
   self->router = router;
   self->backlog = backlog;
-  self->session =
-    soup_session_new_with_options ("user-agent", "wstun-relay/" PACKAGE_VERSION " ",
-                                   "proxy-resolver", NULL, "tls-database", tls_database, NULL);
+  self->session = soup_session_new_with_options ("user-agent", "wstun-relay/" PACKAGE_VERSION " ",
+                                                 "proxy-resolver", NULL, NULL);
+  /* else the system's trust, as for any wss:// client */
+  if (tls_database != NULL)
+    soup_session_set_tls_database (self->session, tls_database);
   self->registry = wstun_follow_new (etcd, WSTUN_CLUSTER_RELAYS, on_registry, self);
   return self;
 }

@@ -51,6 +51,7 @@ wstun_relay_config_clear (WstunRelayConfig *config)
   g_clear_pointer (&config->relay_id, g_free);
   g_clear_pointer (&config->mesh_url, g_free);
   g_clear_pointer (&config->mesh_key, g_free);
+  g_clear_pointer (&config->mesh_ca, g_free);
 }
 
 static gboolean
@@ -174,6 +175,7 @@ wstun_relay_config_load (WstunRelayConfig *config, const char *path, GError **er
       !load_string (kf, "relay-id", &config->relay_id, &local) ||
       !load_string (kf, "mesh-url", &config->mesh_url, &local) ||
       !load_string (kf, "mesh-key", &config->mesh_key, &local) ||
+      !load_string (kf, "mesh-ca", &config->mesh_ca, &local) ||
       !load_guint (kf, "cluster-ttl", &config->cluster_ttl, &local)) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, "%s: %s", path, local->message);
     return FALSE;

@@ -56,6 +56,7 @@ typedef struct {
   char *relay_id;      /* this relay's name in the cluster */
   char *mesh_url;      /* where the other relays reach this one */
   char *mesh_key;      /* file with the cluster's shared mesh key */
+  char *mesh_ca;       /* PEM CAs that sign the other relays' certificates, NULL: the system's */
   guint cluster_ttl;   /* seconds the relay's etcd lease lives without keepalives */
 } WstunRelayConfig;
 

@@ -82,6 +82,7 @@ main (int argc, char **argv)
   g_autofree char *relay_id = NULL;
   g_autofree char *mesh_url = NULL;
   g_autofree char *mesh_key = NULL;
+  g_autofree char *mesh_ca = NULL;
   int cluster_ttl = -1;
   g_auto (GStrv) routes = NULL;
   g_auto (GStrv) dns = NULL;
@@ -149,6 +150,9 @@ main (int argc, char **argv)
       N_ ("Where the cluster's other relays reach this one (ws:// or wss://)"), N_ ("URL") },
     { "mesh-key", 0, 0, G_OPTION_ARG_FILENAME, &mesh_key,
       N_ ("File with the key the cluster's relays share for their links"), N_ ("FILE") },
+    { "mesh-ca", 0, 0, G_OPTION_ARG_FILENAME, &mesh_ca,
+      N_ ("Trust these PEM CA certificates for the other relays' wss:// (default: the system's)"),
+      N_ ("FILE") },
     { "cluster-ttl", 0, 0, G_OPTION_ARG_INT, &cluster_ttl,
       N_ ("How long a relay that stopped answering keeps its addresses (default 10)"),
       N_ ("SECONDS") },
@@ -229,6 +233,7 @@ main (int argc, char **argv)
   TAKE_STR (relay_id, relay_id);
   TAKE_STR (mesh_url, mesh_url);
   TAKE_STR (mesh_key, mesh_key);
+  TAKE_STR (mesh_ca, mesh_ca);
 #undef TAKE_STR
   if (cluster_ttl >= 0)
     config.cluster_ttl = cluster_ttl;

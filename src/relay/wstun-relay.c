@@ -388,6 +388,13 @@ check_config (WstunRelayConfig *config, GError **error)
                    _ ("--mesh-url “%s” must start with ws:// or wss://"), config->mesh_url);
       return FALSE;
     }
+    /* the links go where the clients go: over TLS when the relay has it */
+    if (config->tls_cert != NULL && !g_str_has_prefix (config->mesh_url, "wss://")) {
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                   _ ("The relay serves wss://: --mesh-url “%s” must be wss:// too"),
+                   config->mesh_url);
+      return FALSE;
+    }
     /* the original protocol has no resume ids and no hello to claim on */
     if (config->seed_compat) {
       g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
@@ -410,6 +417,8 @@ join_cluster (WstunRelay *self, GError **error)
 {
   const WstunRelayConfig *c = &self->config;
   g_autofree char *key = NULL;
+  g_autoptr (GTlsDatabase) trust = NULL;
+  g_autoptr (GError) local = NULL;
 
   key = wstun_mesh_key_load (c->mesh_key, error);
   if (key == NULL)
@@ -426,7 +435,15 @@ join_cluster (WstunRelay *self, GError **error)
   self->cluster = wstun_cluster_new (self->etcd, c->relay_id, c->mesh_url, c->cluster_ttl, error);
   if (self->cluster == NULL)
     return FALSE;
-  self->mesh = wstun_mesh_new (self->etcd, c->relay_id, key, self->router, c->backlog, NULL);
+  if (c->mesh_ca != NULL) {
+    trust = g_tls_file_database_new (c->mesh_ca, &local);
+    if (trust == NULL) {
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                   _ ("Cannot read the relays' CA file %s: %s"), c->mesh_ca, local->message);
+      return FALSE;
+    }
+  }
+  self->mesh = wstun_mesh_new (self->etcd, c->relay_id, key, self->router, c->backlog, trust);
   self->claims = wstun_claims_new (self->etcd, self->cluster, self->mesh, self->leases,
                                    self->router, c->relay_id);
   wstun_claims_set_lost_func (self->claims, on_claim_lost, self);

@@ -29,22 +29,30 @@ wsc_etcd_start() {
     --initial-cluster "$2" --initial-cluster-state new --heartbeat-interval 50 --election-timeout 500
 }
 
-# wsc_relay N [ID]: relay N (ID rN) of the cluster, pools 10.99.0.0/24 and
-# fd00:99::/64, its lease's TTL 3 s; waits until it admits clients
+# wsc_relay N [ID [ARGS...]]: relay N (ID rN) of the cluster, pools
+# 10.99.0.0/24 and fd00:99::/64, its lease's TTL 3 s; waits until it admits
+# clients. With WSC_TLS=CERT (of wst_pki) it serves wss:// and trusts
+# WSC_MESH_CA (default the test CA) for the other relays.
 wsc_relay() {
-  local n=$1 id=${2:-r$1}
+  local n=$1 id=${2:-r$1} tls=()
   shift
   [ $# -gt 0 ] && shift
-  wst_bg "relay$n" "$(wst_ns relay)" "$RELAY_BIN" --listen "ws://$WST_RELAY_IP:808$n" \
+  WST_PRELOAD=()
+  if [ -n "${WSC_TLS:-}" ]; then
+    wst_tls_preload "$RELAY_BIN"
+    tls=(--tls-cert "$(wst_pem "$WSC_TLS")" --tls-key "$(wst_key "$WSC_TLS")"
+      --mesh-ca "${WSC_MESH_CA:-$(wst_pem ca)}")
+  fi
+  wst_bg "relay$n" "$(wst_ns relay)" "${WST_PRELOAD[@]}" "$RELAY_BIN" --listen "$(wsc_url "$n")" \
     --metrics "127.0.0.1:918$n" --state-dir "" --pool 10.99.0.0/24 --pool6 fd00:99::/64 \
-    --cluster "$WSC_ENDPOINTS" --relay-id "$id" --mesh-url "ws://$WST_RELAY_IP:808$n" \
-    --mesh-key "$WSC_KEY" --cluster-ttl 3 "$@"
+    --cluster "$WSC_ENDPOINTS" --relay-id "$id" --mesh-url "$(wsc_url "$n")" \
+    --mesh-key "$WSC_KEY" --cluster-ttl 3 "${tls[@]}" "$@"
   wst_wait 10 wst_listening "$(wst_ns relay)" "808$n" || wst_fail "relay $n did not start"
   wst_wait 20 wsc_metric_ge "$n" wstun_relay_cluster_ready 1 ||
     wst_fail "relay $n did not join the cluster"
 }
 
-wsc_url() { echo "ws://$WST_RELAY_IP:808$1"; }
+wsc_url() { echo "ws${WSC_TLS:+s}://$WST_RELAY_IP:808$1"; }
 
 # wsc_client N R [ARGS...]: client N on relay R
 wsc_client() {
