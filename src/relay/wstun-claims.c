@@ -155,8 +155,11 @@ apply (WstunClaims *self, const WstunAddr *addr, Claim *claim)
   } else if (claim->rp == NULL) {
     gpointer owner = NULL;
 
-    /* another relay took it over: its client resumed there */
-    if (wstun_leases_take_away (self->leases, addr, &owner)) {
+    /* another relay took it over: its client resumed there (only then is
+     * the address in use here: a search of the leases for each claim of
+     * the others would cost a walk of them all) */
+    if (pool != NULL && wstun_pool_is_used (pool, addr) &&
+        wstun_leases_take_away (self->leases, addr, &owner)) {
       char buf[WSTUN_ADDR_STRLEN];
 
       self->counters.lost++;
@@ -452,17 +455,21 @@ on_released (GObject *source, GAsyncResult *result, gpointer user_data)
     g_debug ("cluster: giving up a claim: %s", error->message);
 }
 
-/* Deletes each claim of @info that still has @value */
+/* Deletes the claims of @info if they still have @value: one transaction
+ * (a lease's claims change hands together, in a takeover) */
 static void
 release_keys (WstunClaims *self, Pending *p)
 {
-  for (guint i = 0; i < p->info.n_addrs; i++) {
-    WstunEtcdCompare cmp = { .key = p->keys[i], .kind = WSTUN_ETCD_CMP_VALUE, .value = p->value };
-    WstunEtcdOp del = { .kind = WSTUN_ETCD_OP_DELETE, .key = p->keys[i] };
+  WstunEtcdCompare cmp[WSTUN_ROUTER_PEER_MAX_ADDRS];
+  WstunEtcdOp del[WSTUN_ROUTER_PEER_MAX_ADDRS];
 
-    wstun_etcd_txn_async (self->etcd, &cmp, 1, &del, 1, NULL, 0, self->cancellable, on_released,
-                          NULL);
+  for (guint i = 0; i < p->info.n_addrs; i++) {
+    cmp[i] =
+      (WstunEtcdCompare){ .key = p->keys[i], .kind = WSTUN_ETCD_CMP_VALUE, .value = p->value };
+    del[i] = (WstunEtcdOp){ .kind = WSTUN_ETCD_OP_DELETE, .key = p->keys[i] };
   }
+  wstun_etcd_txn_async (self->etcd, cmp, p->info.n_addrs, del, p->info.n_addrs, NULL, 0,
+                        self->cancellable, on_released, NULL);
 }
 
 void

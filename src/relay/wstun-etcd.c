@@ -12,6 +12,8 @@
 #define READ_CHUNK (64 * 1024)
 /* An endpoint that does not answer within this is skipped for the next */
 #define TIMEOUT_SECONDS 5
+/* HTTP connections to etcd at once: claims of clients connecting together */
+#define MAX_PARALLEL 32
 
 struct _WstunEtcd {
   GObject parent_instance;
@@ -21,6 +23,8 @@ struct _WstunEtcd {
   SoupSession *session;
   SoupSession *watch_session; /* without the I/O timeout */
   guint64 round_trips;
+  guint in_flight; /* calls sent to libsoup, at most MAX_PARALLEL */
+  GQueue waiting;  /* GTask *: calls beyond, in order */
 };
 
 G_DEFINE_FINAL_TYPE (WstunEtcd, wstun_etcd, G_TYPE_OBJECT)
@@ -114,6 +118,25 @@ call_free (Call *call)
 
 static void call_try (GTask *task);
 
+/* A call ended: the next waiting one takes its place. libsoup walks its
+ * whole queue of messages at every step, so thousands of calls handed to
+ * it at once (the claims of a relay's clients given up together) cost
+ * time that grows with the square of their number; here they wait in
+ * line for one of MAX_PARALLEL connections. */
+static void
+call_end (GTask *task)
+{
+  WstunEtcd *self = g_object_ref (g_task_get_source_object (task));
+
+  g_object_unref (task);
+  self->in_flight--;
+  while (self->in_flight < MAX_PARALLEL && !g_queue_is_empty (&self->waiting)) {
+    self->in_flight++;
+    call_try (g_queue_pop_head (&self->waiting));
+  }
+  g_object_unref (self);
+}
+
 /* This endpoint did not answer: the next one, or the error when all were
  * tried */
 static void
@@ -130,12 +153,12 @@ call_next (GTask *task, GError *error)
   g_clear_object (&call->stream);
   g_byte_array_set_size (call->response, 0);
   if (g_task_return_error_if_cancelled (task)) {
-    g_object_unref (task);
+    call_end (task);
     return;
   }
   if (++call->tried >= self->endpoints->len) {
     g_task_return_error (task, g_steal_pointer (&call->last_error));
-    g_object_unref (task);
+    call_end (task);
     return;
   }
   call->index = (call->index + 1) % self->endpoints->len;
@@ -174,7 +197,7 @@ call_done (GTask *task)
     g_task_return_new_error (task, WSTUN_ERROR, WSTUN_ERROR_FAILED,
                              _ ("etcd at %s answered HTTP %u with no JSON object"),
                              (char *) g_ptr_array_index (self->endpoints, call->index), status);
-    g_object_unref (task);
+    call_end (task);
     return;
   }
   obj = json_node_get_object (root);
@@ -185,11 +208,11 @@ call_done (GTask *task)
 
     g_task_return_new_error (task, WSTUN_ERROR, WSTUN_ERROR_FAILED, _ ("etcd: %s (code %d)"),
                              message, (int) get_int64 (obj, "code"));
-    g_object_unref (task);
+    call_end (task);
     return;
   }
   g_task_return_pointer (task, json_object_ref (obj), (GDestroyNotify) json_object_unref);
-  g_object_unref (task);
+  call_end (task);
 }
 
 static void
@@ -213,7 +236,7 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_new_error (task, WSTUN_ERROR, WSTUN_ERROR_FAILED,
                              _ ("etcd answered with more than %d MiB"),
                              WSTUN_ETCD_MAX_RESPONSE / (1024 * 1024));
-    g_object_unref (task);
+    call_end (task);
     return;
   }
   g_byte_array_append (call->response, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
@@ -285,6 +308,11 @@ wstun_etcd_call_async (WstunEtcd *self, const char *method, JsonNode *request,
   call->index = self->current;
   call->response = g_byte_array_new ();
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+  if (self->in_flight >= MAX_PARALLEL) {
+    g_queue_push_tail (&self->waiting, task);
+    return;
+  }
+  self->in_flight++;
   call_try (task);
 }
 
@@ -1005,10 +1033,13 @@ static void
 wstun_etcd_init (WstunEtcd *self)
 {
   self->endpoints = g_ptr_array_new_with_free_func (g_free);
-  /* no proxy: etcd is reached directly; a bounded wait per endpoint */
+  /* no proxy: etcd is reached directly; a bounded wait per endpoint;
+   * calls in parallel (libsoup's default of 2 connections per host made
+   * claims wait in line: 360 new clients per second at most) */
   self->session =
     soup_session_new_with_options ("proxy-resolver", NULL, "timeout", TIMEOUT_SECONDS, "user-agent",
-                                   "wstun-relay/" PACKAGE_VERSION " ", NULL);
+                                   "wstun-relay/" PACKAGE_VERSION " ", "max-conns-per-host",
+                                   MAX_PARALLEL, "max-conns", MAX_PARALLEL, NULL);
   self->watch_session = soup_session_new_with_options ("proxy-resolver", NULL, "user-agent",
                                                        "wstun-relay/" PACKAGE_VERSION " ", NULL);
 }

@@ -144,7 +144,7 @@ wstun_pool_is_static (WstunPool *pool, const WstunAddr *addr)
 }
 
 void
-wstun_pool_start_at (WstunPool *pool, guint32 seed)
+wstun_pool_start_at (WstunPool *pool, guint64 seed)
 {
   pool->cursor = FIRST_CLIENT_INDEX + seed % (pool->last_index - FIRST_CLIENT_INDEX + 1);
 }

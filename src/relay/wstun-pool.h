@@ -21,7 +21,7 @@ const WstunPrefix *wstun_pool_get_prefix (WstunPool *pool);
 gboolean wstun_pool_contains (WstunPool *pool, const WstunAddr *addr);
 /* Where the search for a free address starts: relays of a cluster share
  * a pool, and starting apart, they seldom pick the same address at once */
-void wstun_pool_start_at (WstunPool *pool, guint32 seed);
+void wstun_pool_start_at (WstunPool *pool, guint64 seed);
 /* Takes the next free address; FALSE when none is left. */
 gboolean wstun_pool_allocate (WstunPool *pool, WstunAddr *out);
 /* Takes @addr itself; fails if it is outside the pool, reserved or in use. */

@@ -425,10 +425,21 @@ join_cluster (WstunRelay *self, GError **error)
     return FALSE;
   /* two relays handing out the same next address would both ask etcd for
    * it, and one would have to pick again */
-  if (self->pool4 != NULL)
-    wstun_pool_start_at (self->pool4, g_str_hash (c->relay_id));
-  if (self->pool6 != NULL)
-    wstun_pool_start_at (self->pool6, g_str_hash (c->relay_id));
+  {
+    /* spread evenly, also for ids that differ in one letter (r1, r2) */
+    g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+    guint8 digest[32];
+    gsize len = sizeof digest;
+    guint64 seed;
+
+    g_checksum_update (sum, (const guchar *) c->relay_id, -1);
+    g_checksum_get_digest (sum, digest, &len);
+    memcpy (&seed, digest, sizeof seed);
+    if (self->pool4 != NULL)
+      wstun_pool_start_at (self->pool4, seed);
+    if (self->pool6 != NULL)
+      wstun_pool_start_at (self->pool6, seed);
+  }
   self->etcd = wstun_etcd_new (c->cluster, error);
   if (self->etcd == NULL)
     return FALSE;

@@ -17,7 +17,7 @@
 #define LOG_INTERVAL_USEC (10 * G_USEC_PER_SEC)
 
 /* Picks a client's addresses again after another relay claimed one first */
-#define MAX_CLAIM_ATTEMPTS 3
+#define MAX_CLAIM_ATTEMPTS 5
 
 typedef enum {
   SESSION_AWAIT_HELLO,

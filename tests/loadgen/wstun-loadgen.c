@@ -72,7 +72,8 @@
 
 /* ---- options --------------------------------------------------------- */
 
-static char *opt_url;
+static char **opt_urls; /* one or more relays: clients spread round robin */
+static char *opt_url;   /* the first, or "A,B,..." for reports */
 static int opt_clients = 10;
 static double opt_connect_rate; /* 0: as fast as --max-pending allows */
 static int opt_max_pending = 64;
@@ -99,7 +100,9 @@ static gboolean opt_quiet;
 static gboolean opt_soup_io;
 
 static const GOptionEntry entries[] = {
-  { "url", 'u', 0, G_OPTION_ARG_STRING, &opt_url, "The relay: ws://HOST:PORT/ or wss://...",
+  { "url", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &opt_urls,
+    "The relay: ws://HOST:PORT/ or wss://... (repeated: relays of a cluster, clients spread over "
+    "them in turn)",
     "URL" },
   { "clients", 'n', 0, G_OPTION_ARG_INT, &opt_clients, "Simulated clients (10)", "N" },
   { "connect-rate", 0, 0, G_OPTION_ARG_DOUBLE, &opt_connect_rate,
@@ -1251,7 +1254,7 @@ start_client (Client *c)
 {
   const char *protocols[] = { WSTUN_SUBPROTOCOL, NULL };
 
-  c->msg = soup_message_new (SOUP_METHOD_GET, opt_url);
+  c->msg = soup_message_new (SOUP_METHOD_GET, opt_urls[c->idx % g_strv_length (opt_urls)]);
   if (run.token != NULL) {
     g_autofree char *value = g_strconcat ("Bearer ", run.token, NULL);
     soup_message_headers_replace (soup_message_get_request_headers (c->msg), "Authorization",
@@ -2112,11 +2115,18 @@ check_environment (void)
 static gboolean
 check_options (GError **error)
 {
-  if (opt_url == NULL ||
-      (!g_str_has_prefix (opt_url, "ws://") && !g_str_has_prefix (opt_url, "wss://"))) {
+  if (opt_urls == NULL || opt_urls[0] == NULL) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS, "--url ws://HOST:PORT/ is needed");
     return FALSE;
   }
+  for (guint i = 0; opt_urls[i] != NULL; i++) {
+    if (!g_str_has_prefix (opt_urls[i], "ws://") && !g_str_has_prefix (opt_urls[i], "wss://")) {
+      g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
+                   "--url %s: ws://HOST:PORT/ or wss://HOST:PORT/", opt_urls[i]);
+      return FALSE;
+    }
+  }
+  opt_url = g_strjoinv (",", opt_urls);
   if (opt_clients < 2 || opt_clients > MAX_CLIENTS || opt_max_pending < 1 || opt_connect_rate < 0 ||
       opt_connect_timeout <= 0 || opt_setup_timeout <= 0) {
     g_set_error (error, WSTUN_ERROR, WSTUN_ERROR_INVALID_ARGS,
@@ -2332,6 +2342,7 @@ main (int argc, char **argv)
   cleanup ();
   g_main_loop_unref (run.loop);
   g_free (opt_url);
+  g_strfreev (opt_urls);
   g_free (opt_token_file);
   g_free (opt_ca_file);
   g_free (opt_family);
