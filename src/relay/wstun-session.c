@@ -381,6 +381,14 @@ handle_hello (WstunSession *self, const WstunHello *hello)
     open_lease (self);
     return;
   }
+  if (self->resume != NULL && wstun_resume_id_is_valid (self->resume)) {
+    wstun_resume_id_hash (self->resume, hash);
+    /* a lease here is claimed already: resuming it needs no etcd */
+    if (wstun_leases_knows (self->ctx.leases, hash)) {
+      open_lease (self);
+      return;
+    }
+  }
   if (!wstun_claims_is_ready (self->ctx.claims)) {
     refuse_cluster (self, "not registered in etcd");
     return;
@@ -388,19 +396,16 @@ handle_hello (WstunSession *self, const WstunHello *hello)
   /* a client back from another relay, with its resume id: its lease is
    * taken over from there, in one transaction */
   self->state = SESSION_CLAIMING;
-  if (self->resume != NULL && wstun_resume_id_is_valid (self->resume)) {
-    wstun_resume_id_hash (self->resume, hash);
-    if (!wstun_leases_knows (self->ctx.leases, hash) &&
-        wstun_claims_find_resume (self->ctx.claims, hash, &self->takeover) &&
-        g_strcmp0 (self->takeover.token_name, self->token_name) == 0) {
-      /* the token name points into the claims; the session's is the same */
-      self->takeover.token_name = self->token_name;
-      wstun_claims_take_over_async (self->ctx.claims, &self->takeover, NULL, on_taken_over,
-                                    g_object_ref (self));
-      return;
-    }
-    self->takeover.n_addrs = 0;
+  if (self->resume != NULL && wstun_resume_id_is_valid (self->resume) &&
+      wstun_claims_find_resume (self->ctx.claims, hash, &self->takeover) &&
+      g_strcmp0 (self->takeover.token_name, self->token_name) == 0) {
+    /* the token name points into the claims; the session's is the same */
+    self->takeover.token_name = self->token_name;
+    wstun_claims_take_over_async (self->ctx.claims, &self->takeover, NULL, on_taken_over,
+                                  g_object_ref (self));
+    return;
   }
+  self->takeover.n_addrs = 0;
   open_lease (self);
 }
 

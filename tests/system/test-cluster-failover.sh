@@ -5,8 +5,9 @@
 #    to the other, keeps its addresses (taken over in etcd with its resume
 #    id) and traffic to it resumes within 5 s;
 #  - all etcd members stopped for 10 s: established traffic keeps flowing,
-#    a new client is refused with cluster-unavailable (4502), and admitted
-#    once etcd is back;
+#    a new client is refused with cluster-unavailable (4502), a client
+#    resuming a session its relay holds gets in, and new clients are
+#    admitted once etcd is back;
 #  - two relays racing for one address 1,000 times: exactly one wins each
 #    race, and etcd names it (tests/tools/claim-race.py).
 source "$(dirname "$0")/lib.sh"
@@ -63,6 +64,12 @@ wst_wait 15 wst_log_has relay1 "relay r$from left" || wst_fail "relay $from neve
 wst_pass "kill -9 of a relay: its client moved, kept its addresses, traffic back in $ms ms"
 
 # --- etcd gone for 10 s ---
+# a session on relay 1 that drops: its lease is reserved there
+out=$(wst_tool 3 resume-client session --url "$(wsc_url 1)" --then drop --timeout 10) ||
+  wst_fail "a session on relay 1 failed: $out"
+rid=$(head -1 <<<"$out" | wst_json resume)
+raddr=$(head -1 <<<"$out" | wst_json address6)
+[ -n "$rid" ] && [ -n "$raddr" ] || wst_fail "no resume id or address in: $out"
 wst_ping_start ping21 2 "$a1"
 wst_wait 5 wst_log_has ping21 "icmp_seq=" || wst_fail "no ping answer before etcd stopped"
 for i in 1 2 3; do wst_stop "etcd$i"; done
@@ -71,6 +78,11 @@ wst_tool 3 resume-client session --url "$(wsc_url 1)" --expect-error cluster-una
   --expect-close 4502 --timeout 20 >"$WST_LOGDIR/refused.json" ||
   wst_fail "a new client while etcd is down was not refused with cluster-unavailable: $(cat "$WST_LOGDIR/refused.json")"
 wst_log_has relay1 "refused.*cluster" || wst_fail "relay 1 did not log why it refused"
+# a client resuming a session relay 1 holds needs no claim: it gets in
+out=$(wst_tool 3 resume-client session --url "$(wsc_url 1)" --resume "$rid" --timeout 10) ||
+  wst_fail "resuming a session relay 1 holds failed while etcd is down: $out"
+[ "$(head -1 <<<"$out" | wst_json address6)" = "$raddr" ] ||
+  wst_fail "the resumed session got other addresses: $out"
 # etcd stays away for 10 s
 while [ $((SECONDS - t1)) -lt 10 ]; do sleep 0.5; done
 pings 2 "$a1" || wst_fail "established traffic stopped while etcd was down"
@@ -83,7 +95,7 @@ wst_log "ping 2 -> 1 across the etcd outage: $got of $sent answered ($loss% loss
 [ "$got" -ge $((sent * 95 / 100)) ] || wst_fail "established traffic lost $loss% while etcd was down"
 wsc_client 3 1
 wst_in 3 ping -c 2 -i 0.2 -W 2 "$a2" || wst_fail "a client admitted after etcd came back cannot ping"
-wst_pass "etcd down 10 s: traffic flowed ($loss% loss), new clients refused with 4502, then admitted"
+wst_pass "etcd down 10 s: traffic flowed ($loss% loss), new clients refused with 4502 (a resume got in), then admitted"
 
 # --- 1,000 races for one address between two relays ---
 ip netns exec "$(wst_ns relay)" "$WST_PYTHON" "$WST_TOOLS/claim-race.py" --url "$(wsc_url 1)" --id r1 --url "$(wsc_url "$to")" --id "r$to" \
