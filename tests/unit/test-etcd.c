@@ -237,6 +237,97 @@ test_create_race (Fixture *f, gconstpointer data)
 }
 
 static void
+on_txn_count (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  guint *done = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean ok = FALSE;
+
+  g_assert_true (wstun_etcd_txn_finish (WSTUN_ETCD (source), result, &ok, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  (*done)++;
+}
+
+/* Transactions on several keys: compare by revision and value, put and
+ * delete together, read the keys in the branch taken; and many at once
+ * (more than the client's connections) all end */
+static void
+test_txn (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) kvs = NULL;
+  g_autoptr (GPtrArray) got = NULL;
+  g_autoptr (GBytes) v2 = g_bytes_new_static ("v2", 2);
+  g_autoptr (GBytes) x = g_bytes_new_static ("x", 1);
+  g_autoptr (GBytes) stale = g_bytes_new_static ("v1", 2);
+  gint64 rev1;
+  gboolean ok = TRUE;
+  guint done = 0;
+  Wait w;
+
+  (void) data;
+  g_assert_true (put_sync (f->client, "/t/k1", "v1", 0, &error));
+  g_assert_true (put_sync (f->client, "/t/k2", "v2", 0, &error));
+  g_assert_no_error (error);
+  kvs = range_sync (f->client, "/t/k1", FALSE, NULL, &error);
+  rev1 = ((WstunEtcdKv *) g_ptr_array_index (kvs, 0))->mod_revision;
+
+  {
+    WstunEtcdCompare cmp[] = {
+      { .key = "/t/k1", .kind = WSTUN_ETCD_CMP_MOD_REVISION, .mod_revision = rev1 },
+      { .key = "/t/k2", .kind = WSTUN_ETCD_CMP_VALUE, .value = v2 },
+      { .key = "/t/k3", .kind = WSTUN_ETCD_CMP_ABSENT },
+    };
+    WstunEtcdOp ops[] = {
+      { .kind = WSTUN_ETCD_OP_PUT, .key = "/t/k1", .value = x },
+      { .kind = WSTUN_ETCD_OP_DELETE, .key = "/t/k2" },
+    };
+
+    RUN (w, wstun_etcd_txn_async (f->client, cmp, 3, ops, 2, NULL, 0, NULL, on_result, &w));
+    g_assert_true (wstun_etcd_txn_finish (f->client, w.result, &ok, NULL, &error));
+    g_object_unref (w.result);
+    g_assert_no_error (error);
+    g_assert_true (ok);
+  }
+  g_clear_pointer (&kvs, g_ptr_array_unref);
+  kvs = range_sync (f->client, "/t/", TRUE, NULL, &error);
+  g_assert_cmpuint (kvs->len, ==, 1);
+  g_assert_cmpmem (g_bytes_get_data (((WstunEtcdKv *) g_ptr_array_index (kvs, 0))->value, NULL), 1,
+                   "x", 1);
+
+  /* a comparison that no longer holds: the failure branch, which reads */
+  {
+    WstunEtcdCompare cmp = { .key = "/t/k1", .kind = WSTUN_ETCD_CMP_VALUE, .value = stale };
+    WstunEtcdOp del = { .kind = WSTUN_ETCD_OP_DELETE, .key = "/t/k1" };
+    WstunEtcdOp get = { .kind = WSTUN_ETCD_OP_GET, .key = "/t/k1" };
+
+    RUN (w, wstun_etcd_txn_async (f->client, &cmp, 1, &del, 1, &get, 1, NULL, on_result, &w));
+    g_assert_true (wstun_etcd_txn_finish (f->client, w.result, &ok, &got, &error));
+    g_object_unref (w.result);
+    g_assert_no_error (error);
+    g_assert_false (ok);
+    g_assert_cmpuint (got->len, ==, 1);
+    g_assert_cmpstr (((WstunEtcdKv *) g_ptr_array_index (got, 0))->key, ==, "/t/k1");
+    g_assert_cmpint (((WstunEtcdKv *) g_ptr_array_index (got, 0))->mod_revision, >, rev1);
+  }
+
+  /* 300 at once: beyond the client's 32 connections they wait in line */
+  for (guint i = 0; i < 300; i++) {
+    g_autofree char *key = g_strdup_printf ("/t/many/%03u", i);
+    WstunEtcdCompare cmp = { .key = key, .kind = WSTUN_ETCD_CMP_ABSENT };
+    WstunEtcdOp put = { .kind = WSTUN_ETCD_OP_PUT, .key = key, .value = x };
+
+    wstun_etcd_txn_async (f->client, &cmp, 1, &put, 1, NULL, 0, NULL, on_txn_count, &done);
+  }
+  while (done < 300)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_pointer (&kvs, g_ptr_array_unref);
+  kvs = range_sync (f->client, "/t/many/", TRUE, NULL, &error);
+  g_assert_cmpuint (kvs->len, ==, 300);
+}
+
+static void
 test_lease (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
@@ -520,6 +611,7 @@ main (int argc, char **argv)
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/etcd/put-range", test_put_range);
   ADD ("/etcd/create-race", test_create_race);
+  ADD ("/etcd/txn", test_txn);
   ADD ("/etcd/lease", test_lease);
   ADD ("/etcd/failover", test_failover);
   ADD ("/etcd/watch", test_watch);
