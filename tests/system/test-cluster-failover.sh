@@ -79,7 +79,7 @@ wst_tool 3 resume-client session --url "$(wsc_url 1)" --expect-error cluster-una
   wst_fail "a new client while etcd is down was not refused with cluster-unavailable: $(cat "$WST_LOGDIR/refused.json")"
 wst_log_has relay1 "refused.*cluster" || wst_fail "relay 1 did not log why it refused"
 # a client resuming a session relay 1 holds needs no claim: it gets in
-out=$(wst_tool 3 resume-client session --url "$(wsc_url 1)" --resume "$rid" --timeout 10) ||
+out=$(wst_tool 3 resume-client session --url "$(wsc_url 1)" --resume="$rid" --timeout 10) ||
   wst_fail "resuming a session relay 1 holds failed while etcd is down: $out"
 [ "$(head -1 <<<"$out" | wst_json address6)" = "$raddr" ] ||
   wst_fail "the resumed session got other addresses: $out"
