@@ -216,6 +216,7 @@ typedef struct {
   GBytes *value;
   char *keys[WSTUN_ROUTER_PEER_MAX_ADDRS];
   gint64 started;
+  gboolean takeover; /* else a claim */
 } Pending;
 
 static void
@@ -260,8 +261,11 @@ apply_own (WstunClaims *self, Pending *p)
   }
 }
 
+/* A claim or a takeover ended: on a loss, the claims read in the same
+ * transaction are known from now on, before the watch says so, so the
+ * next pick avoids them */
 static void
-on_claimed (GObject *source, GAsyncResult *result, gpointer user_data)
+on_txn_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   WstunClaims *self = g_task_get_source_object (task);
@@ -275,16 +279,26 @@ on_claimed (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  self->counters.last_claim_usec = g_get_monotonic_time () - p->started;
-  if (won) {
-    self->counters.claimed++;
-    apply_own (self, p);
-  } else {
-    /* known from now on, before the watch says so: the next pick avoids
-     * them */
-    self->counters.conflicts++;
+  if (!won) {
+    if (!p->takeover)
+      self->counters.conflicts++;
     for (guint i = 0; i < kvs->len; i++)
       apply_kv (self, g_ptr_array_index (kvs, i));
+  } else if (p->takeover) {
+    self->counters.takeovers++;
+    /* no longer set aside or routed to the relay it was on: free here,
+     * for the lease to be restored */
+    for (guint i = 0; i < p->info.n_addrs; i++) {
+      Claim *claim = g_hash_table_lookup (self->cache, &p->info.addrs[i]);
+
+      if (claim != NULL)
+        unmap (self, &p->info.addrs[i], claim);
+      g_hash_table_remove (self->cache, &p->info.addrs[i]);
+    }
+  } else {
+    self->counters.claimed++;
+    self->counters.last_claim_usec = g_get_monotonic_time () - p->started;
+    apply_own (self, p);
   }
   g_task_return_int (task, won);
 }
@@ -302,9 +316,12 @@ lease_or_fail (WstunClaims *self, GTask *task, gint64 *lease)
   return TRUE;
 }
 
-void
-wstun_claims_claim_async (WstunClaims *self, const WstunLeaseInfo *info, GCancellable *cancellable,
-                          GAsyncReadyCallback callback, gpointer user_data)
+/* One transaction over the claims of @info: each key absent (a claim) or
+ * as last seen here (a takeover: if its relay changed it meanwhile, that
+ * relay keeps it), then all put under this relay's lease */
+static void
+claims_txn (WstunClaims *self, const WstunLeaseInfo *info, gboolean takeover,
+            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
   Pending *p = pending_new (self, info);
@@ -312,18 +329,32 @@ wstun_claims_claim_async (WstunClaims *self, const WstunLeaseInfo *info, GCancel
   WstunEtcdOp put[WSTUN_ROUTER_PEER_MAX_ADDRS], get[WSTUN_ROUTER_PEER_MAX_ADDRS];
   gint64 lease;
 
+  p->takeover = takeover;
   g_task_set_task_data (task, p, (GDestroyNotify) pending_free);
   if (!lease_or_fail (self, task, &lease))
     return;
   for (guint i = 0; i < info->n_addrs; i++) {
+    Claim *claim = takeover ? g_hash_table_lookup (self->cache, &info->addrs[i]) : NULL;
+
     cmp[i] = (WstunEtcdCompare){ .key = p->keys[i], .kind = WSTUN_ETCD_CMP_ABSENT };
+    if (takeover) {
+      cmp[i].kind = WSTUN_ETCD_CMP_MOD_REVISION;
+      cmp[i].mod_revision = claim != NULL ? claim->mod_revision : 0;
+    }
     put[i] = (WstunEtcdOp){
       .kind = WSTUN_ETCD_OP_PUT, .key = p->keys[i], .value = p->value, .lease = lease
     };
     get[i] = (WstunEtcdOp){ .kind = WSTUN_ETCD_OP_GET, .key = p->keys[i] };
   }
   wstun_etcd_txn_async (self->etcd, cmp, info->n_addrs, put, info->n_addrs, get, info->n_addrs,
-                        cancellable, on_claimed, g_steal_pointer (&task));
+                        cancellable, on_txn_done, g_steal_pointer (&task));
+}
+
+void
+wstun_claims_claim_async (WstunClaims *self, const WstunLeaseInfo *info, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  claims_txn (self, info, FALSE, cancellable, callback, user_data);
 }
 
 static gboolean
@@ -371,67 +402,12 @@ wstun_claims_find_resume (WstunClaims *self, const guint8 hash[WSTUN_RESUME_HASH
   return info->n_addrs > 0;
 }
 
-static void
-on_taken_over (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  WstunClaims *self = g_task_get_source_object (task);
-  Pending *p = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) kvs = NULL;
-  gboolean won = FALSE;
-
-  if (!wstun_etcd_txn_finish (WSTUN_ETCD (source), result, &won, &kvs, &error)) {
-    self->counters.failures++;
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
-  if (won) {
-    self->counters.takeovers++;
-    /* no longer set aside or routed to the relay it was on: free here,
-     * for the lease to be restored */
-    for (guint i = 0; i < p->info.n_addrs; i++) {
-      Claim *claim = g_hash_table_lookup (self->cache, &p->info.addrs[i]);
-
-      if (claim != NULL)
-        unmap (self, &p->info.addrs[i], claim);
-      g_hash_table_remove (self->cache, &p->info.addrs[i]);
-    }
-  } else {
-    for (guint i = 0; i < kvs->len; i++)
-      apply_kv (self, g_ptr_array_index (kvs, i));
-  }
-  g_task_return_int (task, won);
-}
-
 void
 wstun_claims_take_over_async (WstunClaims *self, const WstunLeaseInfo *info,
                               GCancellable *cancellable, GAsyncReadyCallback callback,
                               gpointer user_data)
 {
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  Pending *p = pending_new (self, info);
-  WstunEtcdCompare cmp[WSTUN_ROUTER_PEER_MAX_ADDRS];
-  WstunEtcdOp put[WSTUN_ROUTER_PEER_MAX_ADDRS], get[WSTUN_ROUTER_PEER_MAX_ADDRS];
-  gint64 lease;
-
-  g_task_set_task_data (task, p, (GDestroyNotify) pending_free);
-  if (!lease_or_fail (self, task, &lease))
-    return;
-  for (guint i = 0; i < info->n_addrs; i++) {
-    Claim *claim = g_hash_table_lookup (self->cache, &info->addrs[i]);
-
-    /* only as seen: if the other relay changed it meanwhile, it wins */
-    cmp[i] = (WstunEtcdCompare){ .key = p->keys[i],
-                                 .kind = WSTUN_ETCD_CMP_MOD_REVISION,
-                                 .mod_revision = claim != NULL ? claim->mod_revision : 0 };
-    put[i] = (WstunEtcdOp){
-      .kind = WSTUN_ETCD_OP_PUT, .key = p->keys[i], .value = p->value, .lease = lease
-    };
-    get[i] = (WstunEtcdOp){ .kind = WSTUN_ETCD_OP_GET, .key = p->keys[i] };
-  }
-  wstun_etcd_txn_async (self->etcd, cmp, info->n_addrs, put, info->n_addrs, get, info->n_addrs,
-                        cancellable, on_taken_over, g_steal_pointer (&task));
+  claims_txn (self, info, TRUE, cancellable, callback, user_data);
 }
 
 gboolean

@@ -4,6 +4,11 @@
 # metrics on 127.0.0.1:918N. etcd member N listens for clients on
 # 127.0.0.1:2379N and for its peers on 127.0.0.1:2380N.
 
+command -v etcd >/dev/null || {
+  echo "SKIP: needs etcd (apt-get install etcd-server)"
+  exit 77
+}
+
 WSC_ENDPOINTS=
 WSC_KEY=$WST_LOGDIR/mesh.key
 printf '%s\n' "mesh-key-$$-$RANDOM-$RANDOM-$RANDOM" >"$WSC_KEY"

@@ -12,10 +12,6 @@
 #    race, and etcd names it (tests/tools/claim-race.py).
 source "$(dirname "$0")/lib.sh"
 
-command -v etcd >/dev/null || {
-  echo "SKIP: needs etcd (apt-get install etcd-server)"
-  exit 77
-}
 source "$(dirname "$0")/lib-cluster.sh"
 
 on_relay() { [ "$(wsc_metric "$1" wstun_relay_clients)" = "$2" ]; }

@@ -6,10 +6,6 @@
 # the token it was issued to.
 source "$(dirname "$0")/lib.sh"
 
-command -v etcd >/dev/null || {
-  echo "SKIP: needs etcd (apt-get install etcd-server)"
-  exit 77
-}
 source "$(dirname "$0")/lib-cluster.sh"
 
 session() { # session N RELAY TOKEN ARGS...: a resume-client session in client N's namespace
