@@ -17,18 +17,30 @@
 /* A dial that failed is tried again after this, doubling up to the most */
 #define REDIAL_MIN_MS 250
 #define REDIAL_MAX_MS 4000
+/* A dial that has not linked by then is given up: a peer behind a
+ * partition drops the SYN, and the kernel would retry it for minutes */
+#define DIAL_TIMEOUT_S 5
 
+typedef struct _MeshPeer MeshPeer;
+
+/* One dial in flight; outlives its peer if the peer goes first */
 typedef struct {
+  MeshPeer *peer; /* NULL once the peer is gone */
+  GCancellable *cancellable;
+  GSource *timeout;
+} Dial;
+
+struct _MeshPeer {
   WstunMesh *mesh;
   char *id;
   char *url; /* NULL while the relay is not registered */
   WstunRouterPeer rp;
   WstunWs *ws;
   SoupWebsocketConnection *conn; /* a dialed link's, kept alive under ws */
-  GCancellable *dialing;
+  Dial *dial;
   GSource *redial;
   guint redial_ms;
-} MeshPeer;
+};
 
 struct _WstunMesh {
   GObject parent_instance;
@@ -181,18 +193,41 @@ peer_attach (MeshPeer *peer, WstunWs *ws, SoupWebsocketConnection *conn)
   wstun_ws_start (ws, &callbacks, peer);
 }
 
+static gboolean
+on_dial_timeout (gpointer user_data)
+{
+  Dial *dial = user_data;
+
+  g_clear_pointer (&dial->timeout, g_source_unref);
+  g_cancellable_cancel (dial->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_dialed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  MeshPeer *peer = user_data;
+  Dial *dial = user_data;
+  MeshPeer *peer = dial->peer;
   g_autoptr (GError) error = NULL;
   g_autoptr (SoupWebsocketConnection) conn = NULL;
   GIOStream *stream;
 
   conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (dial->timeout != NULL) {
+    g_source_destroy (dial->timeout);
+    g_source_unref (dial->timeout);
+  }
+  g_object_unref (dial->cancellable);
+  g_free (dial);
+  if (peer == NULL) /* gone meanwhile */
     return;
-  g_clear_object (&peer->dialing);
+  peer->dial = NULL;
+  if (peer->mesh->stopped)
+    return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_clear_error (&error);
+    g_set_error (&error, WSTUN_ERROR, WSTUN_ERROR_TIMED_OUT, "no link within %d s", DIAL_TIMEOUT_S);
+  }
   if (conn != NULL &&
       g_strcmp0 (soup_websocket_connection_get_protocol (conn), WSTUN_MESH_SUBPROTOCOL) != 0) {
     g_set_error (&error, WSTUN_ERROR, WSTUN_ERROR_PROTOCOL,
@@ -218,8 +253,9 @@ peer_dial (MeshPeer *peer)
   const char *protocols[] = { WSTUN_MESH_SUBPROTOCOL, NULL };
   g_autoptr (SoupMessage) msg = NULL;
   g_autofree char *auth = NULL;
+  Dial *dial;
 
-  if (!dials (self, peer) || peer->ws != NULL || peer->dialing != NULL)
+  if (!dials (self, peer) || peer->ws != NULL || peer->dial != NULL)
     return;
   msg = soup_message_new (SOUP_METHOD_GET, peer->url);
   if (msg == NULL) {
@@ -230,17 +266,25 @@ peer_dial (MeshPeer *peer)
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
   soup_message_headers_replace (soup_message_get_request_headers (msg), WSTUN_MESH_RELAY_HEADER,
                                 self->id);
-  peer->dialing = g_cancellable_new ();
+  dial = g_new0 (Dial, 1);
+  dial->peer = peer;
+  dial->cancellable = g_cancellable_new ();
+  dial->timeout = g_timeout_source_new_seconds (DIAL_TIMEOUT_S);
+  g_source_set_callback (dial->timeout, on_dial_timeout, dial, NULL);
+  g_source_attach (dial->timeout, g_main_context_get_thread_default ());
+  peer->dial = dial;
   soup_session_websocket_connect_async (self->session, msg, NULL, (char **) protocols,
-                                        G_PRIORITY_DEFAULT, peer->dialing, on_dialed, peer);
+                                        G_PRIORITY_DEFAULT, dial->cancellable, on_dialed, dial);
 }
 
 static void
 peer_free (MeshPeer *peer)
 {
-  if (peer->dialing != NULL)
-    g_cancellable_cancel (peer->dialing);
-  g_clear_object (&peer->dialing);
+  /* the dial ends by itself, and finds its peer gone */
+  if (peer->dial != NULL) {
+    peer->dial->peer = NULL;
+    g_cancellable_cancel (peer->dial->cancellable);
+  }
   if (peer->redial != NULL) {
     g_source_destroy (peer->redial);
     g_source_unref (peer->redial);

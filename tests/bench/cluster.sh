@@ -62,6 +62,7 @@ source "$root/tests/system/lib-cluster.sh"
 echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown), $(getconf _NPROCESSORS_ONLN) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 wst_world 3
 wst_many_sources 1
+WSC_SOURCES_VIA=198.18.0.2 # client 1, where wstun-loadgen runs
 wsc_etcd 3
 
 stop_relays() {

@@ -82,8 +82,7 @@ out=$(wst_tool 3 resume-client session --url "$(wsc_url 1)" --resume="$rid" --ti
 # etcd stays away for 10 s
 while [ $((SECONDS - t1)) -lt 10 ]; do sleep 0.5; done
 pings 2 "$a1" || wst_fail "established traffic stopped while etcd was down"
-initial="e1=http://127.0.0.1:23801,e2=http://127.0.0.1:23802,e3=http://127.0.0.1:23803"
-for i in 1 2 3; do wsc_etcd_start "$i" "$initial"; done
+for i in 1 2 3; do wsc_etcd_start "$i"; done
 wst_wait 30 wsc_metric_ge 1 wstun_relay_cluster_ready 1 || wst_fail "relay 1 did not recover after etcd came back"
 wst_ping_stop ping21
 read -r sent got loss <<<"$(wst_ping_loss ping21)" || wst_fail "no pings while etcd was down"
@@ -95,7 +94,7 @@ wst_pass "etcd down 10 s: traffic flowed ($loss% loss), new clients refused with
 
 # --- 1,000 races for one address between two relays ---
 ip netns exec "$(wst_ns relay)" "$WST_PYTHON" "$WST_TOOLS/claim-race.py" --url "$(wsc_url 1)" --id r1 --url "$(wsc_url "$to")" --id "r$to" \
-  --etcd http://127.0.0.1:23791 --count 1000 --batch 50 --timeout 150 \
+  --etcd "http://$WST_RELAY_IP:23791" --count 1000 --batch 50 --timeout 150 \
   >"$WST_LOGDIR/race.json" 2>&1 || wst_fail "claim races: $(cat "$WST_LOGDIR/race.json")"
 wst_log "claim races: $(cat "$WST_LOGDIR/race.json")"
 wst_pass "1,000 claim races: one winner each, named in etcd"

@@ -9,7 +9,9 @@ source "$(dirname "$0")/lib-cluster.sh"
 
 wst_world 2
 wst_pki
-WSC_TLS=relay
+wst_cert ca relays "IP:$(wsc_ip 1),IP:$(wsc_ip 2),IP:$(wsc_ip 3)" -3600 86400 ||
+  wst_fail "cannot make the relays' certificate"
+WSC_TLS=relays
 wsc_etcd 1
 wsc_relay 1
 wsc_relay 2

@@ -47,6 +47,30 @@ for r in 1 2 3; do
 done
 wst_pass "4 MiB over TCP between relays, IPv4 and IPv6"
 
+# a partition between relays 1 and 3: what their clients send each other
+# is dropped and counted at the relay, never sent around through relay 2;
+# relay 2 still reaches both; the link comes back when the path does
+rx2=$(wsc_metric 2 wstun_relay_rx_packets_total)
+wsc_partition 1 3 || wst_fail "cannot cut relays 1 and 3 apart"
+links_are() { [ "$(wsc_metric "$1" wstun_relay_mesh_links)" = "$2" ]; }
+# the link is dead after three silent keepalive intervals (2 s each)
+wst_wait 15 links_are 1 1 && wst_wait 15 links_are 3 1 ||
+  wst_fail "the link between relays 1 and 3 did not go down ($(wsc_metric 1 wstun_relay_mesh_links) links)"
+! wst_in 1 ping -c 3 -i 0.2 -W 1 "$a3" >/dev/null || wst_fail "a ping crossed the partition"
+wst_wait 5 wsc_metric_ge 1 'wstun_relay_dropped_total{reason="relay_unreachable"}' 3 ||
+  wst_fail "relay 1 did not count the packets for relay 3 as unreachable"
+wst_in 1 ping -c 2 -i 0.2 -W 2 "$a2" || wst_fail "relay 1 -> relay 2 broke in the partition of 1 and 3"
+wst_in 3 ping -c 2 -i 0.2 -W 2 "$a2" || wst_fail "relay 3 -> relay 2 broke in the partition of 1 and 3"
+[ "$(wsc_metric 2 'wstun_relay_dropped_total{reason="loop"}')" = 0 ] ||
+  wst_fail "relay 2 was sent packets between relays 1 and 3"
+rx2b=$(wsc_metric 2 wstun_relay_rx_packets_total)
+# relay 2 received the 8 pings above and their answers, no more
+[ $((rx2b - rx2)) -le 8 ] || wst_fail "relay 2 received $((rx2b - rx2)) packets, more than its own 8"
+wsc_heal 1 3
+wst_wait 15 wsc_metric_ge 1 wstun_relay_mesh_links 2 || wst_fail "the link between relays 1 and 3 did not come back"
+wst_in 1 ping -c 3 -i 0.2 -W 2 "$a3" || wst_fail "ping 1 -> 3 after the partition healed"
+wst_pass "a partition between two relays: drops counted, nothing sent around, link back after"
+
 # a link request without the mesh key is refused before any upgrade
 status=$(wsc_mesh_request 1 "wrong-key-wrong-key" evil)
 [ "$status" = 401 ] || wst_fail "a link request with a wrong mesh key got HTTP '$status', not 401"
