@@ -11,6 +11,7 @@
 #include "wstun-follow.h"
 #include "wstun-frame.h"
 #include "wstun-printable.h"
+#include "wstun-secret.h"
 #include "wstun-ws-takeover.h"
 #include "wstun-ws.h"
 
@@ -48,7 +49,7 @@ struct _WstunMesh {
   WstunEtcd *etcd;
   char *id;
   char *key;
-  guint8 key_sha256[32];
+  guint8 key_sha256[WSTUN_SECRET_SHA256_LEN];
   WstunRouter *router;
   guint64 backlog;
   SoupSession *session;
@@ -80,16 +81,6 @@ wstun_mesh_key_load (const char *key_file, GError **error)
     return NULL;
   }
   return g_steal_pointer (&text);
-}
-
-static void
-sha256 (const char *text, guint8 out[32])
-{
-  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  gsize len = 32;
-
-  g_checksum_update (checksum, (const guchar *) text, strlen (text));
-  g_checksum_get_digest (checksum, out, &len);
 }
 
 static void peer_dial (MeshPeer *peer);
@@ -369,7 +360,7 @@ wstun_mesh_new (WstunEtcd *etcd, const char *relay_id, const char *mesh_key, Wst
 
   self->etcd = g_object_ref (etcd);
   self->id = g_strdup (relay_id);
-  sha256 (mesh_key, self->key_sha256);
+  wstun_secret_sha256 (mesh_key, self->key_sha256);
   self->key = g_strdup (mesh_key);
   self->router = router;
   self->backlog = backlog;
@@ -417,16 +408,13 @@ wstun_mesh_admit (WstunMesh *self, SoupServerMessage *msg, guint *status, const 
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *auth = soup_message_headers_get_one (headers, "Authorization");
   const char *id = soup_message_headers_get_one (headers, WSTUN_MESH_RELAY_HEADER);
-  guint8 digest[32];
-  guint diff = 0;
+  guint8 digest[WSTUN_SECRET_SHA256_LEN];
 
   g_return_val_if_fail (WSTUN_IS_MESH (self), FALSE);
 
   /* hashed first, so the comparison takes the same time for any key */
-  sha256 (auth != NULL && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : "", digest);
-  for (guint i = 0; i < sizeof digest; i++)
-    diff |= digest[i] ^ self->key_sha256[i];
-  if (diff != 0) {
+  wstun_secret_sha256 (auth != NULL && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : "", digest);
+  if (!wstun_secret_digest_equal (digest, self->key_sha256)) {
     self->counters.auth_failures++;
     *status = SOUP_STATUS_UNAUTHORIZED;
     *reason = _ ("A relay link needs the cluster's mesh key");

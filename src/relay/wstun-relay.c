@@ -16,6 +16,7 @@
 #include "wstun-gate.h"
 #include "wstun-leases.h"
 #include "wstun-mesh.h"
+#include "wstun-secret.h"
 #include "wstun-session.h"
 #include "wstun-state.h"
 #include "wstun-tcp-tune.h"
@@ -427,13 +428,10 @@ join_cluster (WstunRelay *self, GError **error)
    * it, and one would have to pick again */
   {
     /* spread evenly, also for ids that differ in one letter (r1, r2) */
-    g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-    guint8 digest[32];
-    gsize len = sizeof digest;
+    guint8 digest[WSTUN_SECRET_SHA256_LEN];
     guint64 seed;
 
-    g_checksum_update (sum, (const guchar *) c->relay_id, -1);
-    g_checksum_get_digest (sum, digest, &len);
+    wstun_secret_sha256 (c->relay_id, digest);
     memcpy (&seed, digest, sizeof seed);
     if (self->pool4 != NULL)
       wstun_pool_start_at (self->pool4, seed);

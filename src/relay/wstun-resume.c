@@ -38,11 +38,7 @@ wstun_resume_id_is_valid (const char *id)
 void
 wstun_resume_id_hash (const char *id, guint8 hash[WSTUN_RESUME_HASH_LEN])
 {
-  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  gsize len = WSTUN_RESUME_HASH_LEN;
-
-  g_checksum_update (checksum, (const guchar *) id, strlen (id));
-  g_checksum_get_digest (checksum, hash, &len);
+  wstun_secret_sha256 (id, hash);
 }
 
 void

@@ -41,3 +41,25 @@ wstun_secret_new (gsize n_bytes, GError **error)
   *strchrnul (b64, '=') = '\0';
   return b64;
 }
+
+void
+wstun_secret_sha256 (const char *text, guint8 digest[WSTUN_SECRET_SHA256_LEN])
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize len = WSTUN_SECRET_SHA256_LEN;
+
+  g_checksum_update (sum, (const guchar *) text, strlen (text));
+  g_checksum_get_digest (sum, digest, &len);
+}
+
+gboolean
+wstun_secret_digest_equal (const guint8 a[WSTUN_SECRET_SHA256_LEN],
+                           const guint8 b[WSTUN_SECRET_SHA256_LEN])
+{
+  volatile guint8 diff = 0;
+
+  /* every byte, with no early exit */
+  for (guint i = 0; i < WSTUN_SECRET_SHA256_LEN; i++)
+    diff |= a[i] ^ b[i];
+  return diff == 0;
+}

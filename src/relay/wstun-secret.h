@@ -16,4 +16,14 @@ G_BEGIN_DECLS
  * only when the kernel has no random bytes to give. */
 char *wstun_secret_new (gsize n_bytes, GError **error);
 
+#define WSTUN_SECRET_SHA256_LEN 32
+
+/* The SHA-256 of @text: what the relay keeps of a secret (tokens, resume
+ * ids, the mesh key) */
+void wstun_secret_sha256 (const char *text, guint8 digest[WSTUN_SECRET_SHA256_LEN]);
+/* Whether two digests are equal, in a time that does not tell how many
+ * bytes matched */
+gboolean wstun_secret_digest_equal (const guint8 a[WSTUN_SECRET_SHA256_LEN],
+                                    const guint8 b[WSTUN_SECRET_SHA256_LEN]);
+
 G_END_DECLS

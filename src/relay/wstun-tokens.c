@@ -46,16 +46,6 @@ wstun_token_name_is_valid (const char *name)
   return TRUE;
 }
 
-static void
-sha256 (const char *data, guint8 out[32])
-{
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  gsize len = 32;
-
-  g_checksum_update (sum, (const guchar *) data, strlen (data));
-  g_checksum_get_digest (sum, out, &len);
-}
-
 static gboolean
 parse_hex32 (const char *hex, guint8 out[32])
 {
@@ -183,16 +173,13 @@ wstun_tokens_verify (WstunTokens *tokens, const char *presented)
 
   if (presented == NULL)
     return NULL;
-  sha256 (presented, digest);
+  wstun_secret_sha256 (presented, digest);
   /* every entry is compared in full, with no early exit, so the time does
    * not tell how many bytes matched or which entry did */
   for (guint i = 0; i < tokens->entries->len; i++) {
     const WstunToken *token = g_ptr_array_index (tokens->entries, i);
-    volatile guint8 diff = 0;
 
-    for (guint j = 0; j < 32; j++)
-      diff |= token->sha256[j] ^ digest[j];
-    if (diff == 0)
+    if (wstun_secret_digest_equal (token->sha256, digest))
       match = token;
   }
   return match;
@@ -232,7 +219,7 @@ wstun_tokens_add (WstunTokens *tokens, const char *name, const WstunAddr *addres
 
   token = g_new0 (WstunToken, 1);
   token->name = g_strdup (name);
-  sha256 (secret, token->sha256);
+  wstun_secret_sha256 (secret, token->sha256);
   if (address4 != NULL) {
     token->has_address4 = TRUE;
     token->address4 = *address4;
