@@ -414,6 +414,22 @@ add_prefix_end (JsonBuilder *b, const char *key)
   add_b64 (b, "range_end", end, end_len);
 }
 
+/* Adds the "kvs" of a range response (absent when there are none) */
+static void
+add_kvs (GPtrArray *out, JsonObject *range)
+{
+  JsonArray *kvs = range != NULL && json_object_has_member (range, "kvs")
+                     ? json_object_get_array_member (range, "kvs")
+                     : NULL;
+
+  for (guint i = 0; kvs != NULL && i < json_array_get_length (kvs); i++) {
+    JsonObject *item = json_array_get_object_element (kvs, i);
+
+    if (item != NULL)
+      g_ptr_array_add (out, kv_from_json (item));
+  }
+}
+
 typedef struct {
   GPtrArray *kvs;
   gint64 revision;
@@ -433,7 +449,6 @@ on_range (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) obj = wstun_etcd_call_finish (WSTUN_ETCD (source), result, &error);
   RangeResult *r;
-  JsonArray *kvs;
 
   if (obj == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
@@ -442,13 +457,7 @@ on_range (GObject *source, GAsyncResult *result, gpointer user_data)
   r = g_new0 (RangeResult, 1);
   r->kvs = g_ptr_array_new_with_free_func ((GDestroyNotify) wstun_etcd_kv_free);
   r->revision = get_int64 (json_object_get_object_member (obj, "header"), "revision");
-  kvs = json_object_has_member (obj, "kvs") ? json_object_get_array_member (obj, "kvs") : NULL;
-  for (guint i = 0; kvs != NULL && i < json_array_get_length (kvs); i++) {
-    JsonObject *item = json_array_get_object_element (kvs, i);
-
-    if (item != NULL)
-      g_ptr_array_add (r->kvs, kv_from_json (item));
-  }
+  add_kvs (r->kvs, obj);
   g_task_return_pointer (task, r, (GDestroyNotify) range_result_free);
 }
 
@@ -573,19 +582,9 @@ on_txn (GObject *source, GAsyncResult *result, gpointer user_data)
                 : NULL;
   for (guint i = 0; responses != NULL && i < json_array_get_length (responses); i++) {
     JsonObject *item = json_array_get_object_element (responses, i);
-    JsonObject *range = item != NULL && json_object_has_member (item, "response_range")
-                          ? json_object_get_object_member (item, "response_range")
-                          : NULL;
-    JsonArray *kvs = range != NULL && json_object_has_member (range, "kvs")
-                       ? json_object_get_array_member (range, "kvs")
-                       : NULL;
 
-    for (guint j = 0; kvs != NULL && j < json_array_get_length (kvs); j++) {
-      JsonObject *kv = json_array_get_object_element (kvs, j);
-
-      if (kv != NULL)
-        g_ptr_array_add (r->kvs, kv_from_json (kv));
-    }
+    if (item != NULL && json_object_has_member (item, "response_range"))
+      add_kvs (r->kvs, json_object_get_object_member (item, "response_range"));
   }
   g_task_return_pointer (task, r, (GDestroyNotify) txn_result_free);
 }
