@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "wstun-error.h"
+#include "wstun-reactor.h"
 
 struct _WstunCluster {
   GObject parent_instance;
@@ -18,8 +19,9 @@ struct _WstunCluster {
   gboolean started;
   gboolean registered;
   gint64 lease;
-  gint64 last_ok; /* the last time etcd confirmed the lease */
-  GSource *tick;
+  gint64 last_ok;  /* the last time etcd confirmed the lease */
+  WstunTimer tick; /* the next keepalive */
+  WstunReactor *reactor;
   GCancellable *cancellable;
 };
 
@@ -93,26 +95,24 @@ on_keepalive (GObject *source, GAsyncResult *result, gpointer user_data)
   schedule_tick (self);
 }
 
-static gboolean
-on_tick (gpointer user_data)
+static void
+on_tick (WstunTimer *timer, gpointer user_data)
 {
   WstunCluster *self = user_data;
 
-  g_clear_pointer (&self->tick, g_source_unref);
+  (void) timer;
   wstun_etcd_lease_keepalive_async (self->etcd, self->lease, self->cancellable, on_keepalive,
                                     g_object_ref (self));
-  return G_SOURCE_REMOVE;
 }
 
 /* Keepalives three times per TTL: one may be lost and the lease lives */
 static void
 schedule_tick (WstunCluster *self)
 {
-  if (self->tick != NULL)
+  if (wstun_timer_is_armed (&self->tick))
     return;
-  self->tick = g_timeout_source_new (MAX (self->ttl * 1000 / 3, 200));
-  g_source_set_callback (self->tick, on_tick, self, NULL);
-  g_source_attach (self->tick, g_main_context_get_thread_default ());
+  wstun_timer_start (&self->tick, self->reactor,
+                     g_get_monotonic_time () + MAX (self->ttl * G_USEC_PER_SEC / 3, 200000), 0);
 }
 
 static void
@@ -237,10 +237,7 @@ halt (WstunCluster *self)
     return 0;
   self->started = FALSE;
   g_cancellable_cancel (self->cancellable);
-  if (self->tick != NULL) {
-    g_source_destroy (self->tick);
-    g_clear_pointer (&self->tick, g_source_unref);
-  }
+  wstun_timer_stop (&self->tick);
   self->lease = 0;
   set_registered (self, FALSE);
   return lease;
@@ -308,6 +305,7 @@ wstun_cluster_finalize (GObject *object)
 
   g_clear_object (&self->etcd);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->reactor, wstun_reactor_unref);
   g_free (self->key);
   g_clear_pointer (&self->value, g_bytes_unref);
   G_OBJECT_CLASS (wstun_cluster_parent_class)->finalize (object);
@@ -329,5 +327,6 @@ wstun_cluster_class_init (WstunClusterClass *klass)
 static void
 wstun_cluster_init (WstunCluster *self)
 {
-  (void) self;
+  wstun_timer_init (&self->tick, on_tick, self);
+  self->reactor = wstun_reactor_get_default ();
 }

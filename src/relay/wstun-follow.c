@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "wstun-reactor.h"
+
 /* How long after a failure the prefix is read again */
 #define RETRY_MS 1000
 
@@ -18,31 +20,27 @@ struct _WstunFollow {
   GHashTable *seen; /* key -> mod revision (gint64 *) */
   WstunEtcdWatch *watch;
   GCancellable *cancellable;
-  GSource *retry;
+  WstunTimer retry; /* the next read after a failure */
+  WstunReactor *reactor;
   gboolean synced;
   gboolean warned; /* once per outage */
 };
 
 static void read_prefix (WstunFollow *follow);
 
-static gboolean
-on_retry (gpointer user_data)
+static void
+on_retry (WstunTimer *timer, gpointer user_data)
 {
-  WstunFollow *follow = user_data;
-
-  g_clear_pointer (&follow->retry, g_source_unref);
-  read_prefix (follow);
-  return G_SOURCE_REMOVE;
+  (void) timer;
+  read_prefix (user_data);
 }
 
 static void
 schedule_retry (WstunFollow *follow)
 {
-  if (follow->retry != NULL)
-    return;
-  follow->retry = g_timeout_source_new (RETRY_MS);
-  g_source_set_callback (follow->retry, on_retry, follow, NULL);
-  g_source_attach (follow->retry, g_main_context_get_thread_default ());
+  if (!wstun_timer_is_armed (&follow->retry))
+    wstun_timer_start (&follow->retry, follow->reactor, g_get_monotonic_time () + RETRY_MS * 1000,
+                       0);
 }
 
 static void
@@ -155,6 +153,8 @@ wstun_follow_new (WstunEtcd *etcd, const char *prefix, WstunFollowFunc func, gpo
   follow->user_data = user_data;
   follow->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   follow->cancellable = g_cancellable_new ();
+  wstun_timer_init (&follow->retry, on_retry, follow);
+  follow->reactor = wstun_reactor_get_default ();
   return follow;
 }
 
@@ -193,10 +193,8 @@ wstun_follow_free (WstunFollow *follow)
   g_cancellable_cancel (follow->cancellable);
   if (follow->watch != NULL)
     wstun_etcd_watch_cancel (follow->watch);
-  if (follow->retry != NULL) {
-    g_source_destroy (follow->retry);
-    g_source_unref (follow->retry);
-  }
+  wstun_timer_stop (&follow->retry);
+  wstun_reactor_unref (follow->reactor);
   g_object_unref (follow->cancellable);
   g_hash_table_unref (follow->seen);
   g_free (follow->prefix);

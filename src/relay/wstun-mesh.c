@@ -11,6 +11,7 @@
 #include "wstun-follow.h"
 #include "wstun-frame.h"
 #include "wstun-printable.h"
+#include "wstun-reactor.h"
 #include "wstun-secret.h"
 #include "wstun-ws-takeover.h"
 #include "wstun-ws.h"
@@ -28,7 +29,8 @@ typedef struct _MeshPeer MeshPeer;
 typedef struct {
   MeshPeer *peer; /* NULL once the peer is gone */
   GCancellable *cancellable;
-  GSource *timeout;
+  WstunTimer timeout;
+  WstunReactor *reactor; /* held: the dial may outlive the mesh */
 } Dial;
 
 struct _MeshPeer {
@@ -39,7 +41,7 @@ struct _MeshPeer {
   WstunWs *ws;
   SoupWebsocketConnection *conn; /* a dialed link's, kept alive under ws */
   Dial *dial;
-  GSource *redial;
+  WstunTimer redial;
   guint redial_ms;
 };
 
@@ -54,6 +56,7 @@ struct _WstunMesh {
   guint64 backlog;
   SoupSession *session;
   GHashTable *peers; /* id -> MeshPeer *, owned; never removed before the mesh goes */
+  WstunReactor *reactor;
   WstunFollow *registry;
   gboolean stopped;
   WstunMeshCounters counters;
@@ -92,25 +95,21 @@ dials (WstunMesh *self, MeshPeer *peer)
   return strcmp (self->id, peer->id) < 0 && peer->url != NULL && !self->stopped;
 }
 
-static gboolean
-on_redial (gpointer user_data)
+static void
+on_redial (WstunTimer *timer, gpointer user_data)
 {
-  MeshPeer *peer = user_data;
-
-  g_clear_pointer (&peer->redial, g_source_unref);
-  peer_dial (peer);
-  return G_SOURCE_REMOVE;
+  (void) timer;
+  peer_dial (user_data);
 }
 
 static void
 schedule_redial (MeshPeer *peer)
 {
-  if (peer->redial != NULL || !dials (peer->mesh, peer))
+  if (wstun_timer_is_armed (&peer->redial) || !dials (peer->mesh, peer))
     return;
   peer->redial_ms = CLAMP (peer->redial_ms * 2, REDIAL_MIN_MS, REDIAL_MAX_MS);
-  peer->redial = g_timeout_source_new (peer->redial_ms);
-  g_source_set_callback (peer->redial, on_redial, peer, NULL);
-  g_source_attach (peer->redial, g_main_context_get_thread_default ());
+  wstun_timer_start (&peer->redial, peer->mesh->reactor,
+                     g_get_monotonic_time () + peer->redial_ms * 1000, 0);
 }
 
 static void
@@ -184,14 +183,13 @@ peer_attach (MeshPeer *peer, WstunWs *ws, SoupWebsocketConnection *conn)
   wstun_ws_start (ws, &callbacks, peer);
 }
 
-static gboolean
-on_dial_timeout (gpointer user_data)
+static void
+on_dial_timeout (WstunTimer *timer, gpointer user_data)
 {
   Dial *dial = user_data;
 
-  g_clear_pointer (&dial->timeout, g_source_unref);
+  (void) timer;
   g_cancellable_cancel (dial->cancellable);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -204,10 +202,8 @@ on_dialed (GObject *source, GAsyncResult *result, gpointer user_data)
   GIOStream *stream;
 
   conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
-  if (dial->timeout != NULL) {
-    g_source_destroy (dial->timeout);
-    g_source_unref (dial->timeout);
-  }
+  wstun_timer_stop (&dial->timeout);
+  wstun_reactor_unref (dial->reactor);
   g_object_unref (dial->cancellable);
   g_free (dial);
   if (peer == NULL) /* gone meanwhile */
@@ -260,9 +256,10 @@ peer_dial (MeshPeer *peer)
   dial = g_new0 (Dial, 1);
   dial->peer = peer;
   dial->cancellable = g_cancellable_new ();
-  dial->timeout = g_timeout_source_new_seconds (DIAL_TIMEOUT_S);
-  g_source_set_callback (dial->timeout, on_dial_timeout, dial, NULL);
-  g_source_attach (dial->timeout, g_main_context_get_thread_default ());
+  dial->reactor = wstun_reactor_ref (self->reactor);
+  wstun_timer_init (&dial->timeout, on_dial_timeout, dial);
+  wstun_timer_start (&dial->timeout, dial->reactor,
+                     g_get_monotonic_time () + DIAL_TIMEOUT_S * G_USEC_PER_SEC, 0);
   peer->dial = dial;
   soup_session_websocket_connect_async (self->session, msg, NULL, (char **) protocols,
                                         G_PRIORITY_DEFAULT, dial->cancellable, on_dialed, dial);
@@ -276,10 +273,7 @@ peer_free (MeshPeer *peer)
     peer->dial->peer = NULL;
     g_cancellable_cancel (peer->dial->cancellable);
   }
-  if (peer->redial != NULL) {
-    g_source_destroy (peer->redial);
-    g_source_unref (peer->redial);
-  }
+  wstun_timer_stop (&peer->redial);
   peer_drop_link (peer);
   wstun_router_remove_peer (peer->mesh->router, &peer->rp);
   g_free (peer->id);
@@ -296,6 +290,7 @@ peer_get (WstunMesh *self, const char *id)
     peer = g_new0 (MeshPeer, 1);
     peer->mesh = self;
     peer->id = g_strdup (id);
+    wstun_timer_init (&peer->redial, on_redial, peer);
     peer->rp.mesh = TRUE;
     /* relays of one version: records travel on and are checked by the
      * relay that delivers them */
@@ -492,6 +487,7 @@ wstun_mesh_finalize (GObject *object)
   WstunMesh *self = WSTUN_MESH (object);
 
   g_clear_object (&self->etcd);
+  g_clear_pointer (&self->reactor, wstun_reactor_unref);
   g_free (self->id);
   g_free (self->key);
   G_OBJECT_CLASS (wstun_mesh_parent_class)->finalize (object);
@@ -510,4 +506,5 @@ static void
 wstun_mesh_init (WstunMesh *self)
 {
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) peer_free);
+  self->reactor = wstun_reactor_get_default ();
 }
