@@ -89,6 +89,17 @@ wsc_relay() {
     wst_fail "relay $n did not join the cluster"
 }
 
+# wsc_relays N [ARGS...]: relays 1 to N (ids r1 to rN, each with ARGS),
+# each linked to all the others
+wsc_relays() {
+  local n=$1 i
+  shift
+  for i in $(seq "$n"); do wsc_relay "$i" "r$i" "$@"; done
+  for i in $(seq "$n"); do
+    wsc_wait_mesh "$i" $((n - 1)) || wst_fail "relay $i did not link to the others"
+  done
+}
+
 # wsc_client N R [ARGS...]: client N on relay R
 wsc_client() {
   local i=$1 r=$2

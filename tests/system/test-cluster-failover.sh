@@ -26,10 +26,7 @@ pings() { wst_in "$1" ping -c 1 -W 1 "$2"; }
 
 wst_world 3
 wsc_etcd 3
-wsc_relay 1
-wsc_relay 2
-wsc_relay 3
-wsc_wait_mesh 1 2 && wsc_wait_mesh 2 2 && wsc_wait_mesh 3 2 || wst_fail "the relays did not link up"
+wsc_relays 3
 
 # client 1 on relay 1; client 2 knows relays 2 and 3, starts at either
 wsc_client 1 1

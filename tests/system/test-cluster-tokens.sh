@@ -20,9 +20,7 @@ wst_token alice
 wst_token carol
 wst_token bob --address 10.99.0.77 --address6 fd00:99::77
 wsc_etcd 1
-wsc_relay 1 r1 --tokens "$WST_TOKENS"
-wsc_relay 2 r2 --tokens "$WST_TOKENS"
-wsc_wait_mesh 1 1 || wst_fail "the relays did not link up"
+wsc_relays 2 --tokens "$WST_TOKENS"
 
 # bob on relay 1 gets his static address
 wsc_client 1 1 --token-file "$(wst_token_file bob)"

@@ -11,10 +11,7 @@ source "$(dirname "$0")/lib-cluster.sh"
 
 wst_world 3
 wsc_etcd 3
-wsc_relay 1
-wsc_relay 2
-wsc_relay 3
-wsc_wait_mesh 1 2 && wsc_wait_mesh 2 2 && wsc_wait_mesh 3 2 || wst_fail "the relays did not link up"
+wsc_relays 3
 
 wsc_client 1 1
 wsc_client 2 2
