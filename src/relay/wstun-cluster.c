@@ -53,6 +53,12 @@ set_registered (WstunCluster *self, gboolean registered)
   if (self->registered == registered)
     return;
   self->registered = registered;
+  /* the operator's view of when new clients are admitted, and when not */
+  if (registered)
+    g_message ("cluster: registered in etcd as %s (lease %" G_GINT64_MODIFIER "x)",
+               self->key + strlen (WSTUN_CLUSTER_RELAYS), self->lease);
+  else if (self->started)
+    g_message ("cluster: no longer registered in etcd: new clients are refused until it answers");
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_REGISTERED]);
 }
 
@@ -101,6 +107,11 @@ on_tick (WstunTimer *timer, gpointer user_data)
   WstunCluster *self = user_data;
 
   (void) timer;
+  /* no lease yet (etcd did not answer the grant or the put): ask again */
+  if (self->lease == 0) {
+    step_register (self);
+    return;
+  }
   wstun_etcd_lease_keepalive_async (self->etcd, self->lease, self->cancellable, on_keepalive,
                                     g_object_ref (self));
 }
