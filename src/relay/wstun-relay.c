@@ -738,7 +738,8 @@ wstun_relay_save_state (WstunRelay *self)
 {
   g_return_if_fail (WSTUN_IS_RELAY (self));
 
-  if (self->state != NULL && wstun_state_flush (self->state))
+  /* without a state file there is nothing to write, nor to say */
+  if (wstun_relay_is_persistent (self) && wstun_state_flush (self->state))
     g_message ("state file %s written: %u lease(s)", wstun_state_get_path (self->state),
                wstun_leases_get_n_leases (self->leases));
 }
