@@ -361,6 +361,7 @@ static void
 handle_hello (WstunSession *self, const WstunHello *hello)
 {
   guint8 hash[WSTUN_RESUME_HASH_LEN];
+  gboolean has_id;
 
   if (hello->version != WSTUN_PROTOCOL_VERSION) {
     g_autofree char *msg = g_strdup_printf (_ ("Protocol version %u is not supported (only %d)"),
@@ -381,7 +382,8 @@ handle_hello (WstunSession *self, const WstunHello *hello)
     open_lease (self);
     return;
   }
-  if (self->resume != NULL && wstun_resume_id_is_valid (self->resume)) {
+  has_id = self->resume != NULL && wstun_resume_id_is_valid (self->resume);
+  if (has_id) {
     wstun_resume_id_hash (self->resume, hash);
     /* a lease here is claimed already: resuming it needs no etcd */
     if (wstun_leases_knows (self->ctx.leases, hash)) {
@@ -396,8 +398,7 @@ handle_hello (WstunSession *self, const WstunHello *hello)
   /* a client back from another relay, with its resume id: its lease is
    * taken over from there, in one transaction */
   self->state = SESSION_CLAIMING;
-  if (self->resume != NULL && wstun_resume_id_is_valid (self->resume) &&
-      wstun_claims_find_resume (self->ctx.claims, hash, &self->takeover) &&
+  if (has_id && wstun_claims_find_resume (self->ctx.claims, hash, &self->takeover) &&
       g_strcmp0 (self->takeover.token_name, self->token_name) == 0) {
     /* the token name points into the claims; the session's is the same */
     self->takeover.token_name = self->token_name;
